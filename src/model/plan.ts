@@ -1,0 +1,57 @@
+import type { Owner } from './resource.js';
+
+/**
+ * A plan is versioned data that fully describes an apply: ordered steps,
+ * each with its exact commands and their inverse, computed at plan time.
+ */
+
+export const PLAN_VERSION = 1;
+
+/** One line for `ip -batch` run in a namespace (HOST_NS for the root one). */
+export interface IpCommand {
+  readonly tool: 'ip';
+  readonly ns: string;
+  readonly args: readonly string[];
+}
+
+export type Command = IpCommand;
+
+export type Action = 'create' | 'update' | 'delete' | 'replace';
+
+export interface Step {
+  /** Position in the plan, from 0. */
+  readonly id: number;
+  /** Resource address, e.g. "link/web/eth0". */
+  readonly address: string;
+  readonly action: Action;
+  readonly owner: Owner;
+  /** Addresses this step creates or removes as a side effect (e.g. a netns delete removes its links). */
+  readonly covers: readonly string[];
+  /** Execution wave: steps of one wave run as one batch per namespace, namespaces in parallel. */
+  readonly wave: number;
+  readonly commands: readonly Command[];
+  /** Commands that undo `commands`, in the order they should run. */
+  readonly inverse: readonly Command[];
+  /** For display only: which fields differ, for updates and replaces. */
+  readonly changes?: readonly FieldChange[];
+}
+
+export interface FieldChange {
+  readonly field: string;
+  readonly from: unknown;
+  readonly to: unknown;
+}
+
+export interface PlanSummary {
+  readonly create: number;
+  readonly update: number;
+  readonly delete: number;
+}
+
+export interface Plan {
+  readonly version: typeof PLAN_VERSION;
+  /** sha256 of the observed owned state the plan was computed from. */
+  readonly observedDigest: string;
+  readonly steps: readonly Step[];
+  readonly summary: PlanSummary;
+}

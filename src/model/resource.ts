@@ -1,0 +1,133 @@
+/**
+ * Kernel resources, desired or observed, keyed by a stable address
+ * (kind + namespace + name, never an ifindex).
+ *
+ * Addresses:
+ *   netns/<ns>                      a named network namespace (lo up, marked)
+ *   link/<ns>/<ifname>              a link; <ns> is HOST_NS for the root namespace
+ *   addr/<ns>/<ifname>/<ip>/<len>   an address on a link
+ *   route/<ns>/<dst>                a route; <dst> is "default", "default6" or a CIDR
+ */
+
+/** Namespace id of the root (host) namespace; "@" cannot start a sandbox name. */
+export const HOST_NS = '@host';
+
+/** What netrecon writes into an ifalias to mark a link (or a netns's lo) as its own. */
+export const OWNER_PREFIX = 'netrecon:';
+
+/** Owner of a resource: the manifest object it exists for, e.g. "attachment/web-frontend". */
+export type Owner = `${'network' | 'sandbox' | 'attachment'}/${string}`;
+
+export const ownerAlias = (owner: Owner): string => `${OWNER_PREFIX}${owner}`;
+
+export const ownerFromAlias = (alias: string | undefined): Owner | undefined => {
+  if (!alias?.startsWith(OWNER_PREFIX)) return undefined;
+  const rest = alias.slice(OWNER_PREFIX.length);
+  return /^(network|sandbox|attachment)\/[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(rest) ? (rest as Owner) : undefined;
+};
+
+export interface NetnsResource {
+  readonly type: 'netns';
+  readonly key: string;
+  readonly ns: string;
+  readonly owner: Owner;
+  /** lo is up (it carries 127.0.0.1/8 once up). */
+  readonly loUp: boolean;
+}
+
+export interface BridgeResource {
+  readonly type: 'bridge';
+  readonly key: string;
+  readonly ns: typeof HOST_NS;
+  readonly name: string;
+  readonly owner: Owner;
+  readonly mtu?: number;
+  readonly up: boolean;
+}
+
+/** A veth pair: the sandbox end (keyed) and the host end on a bridge. */
+export interface VethResource {
+  readonly type: 'veth';
+  readonly key: string;
+  readonly ns: string;
+  readonly name: string;
+  readonly owner: Owner;
+  readonly mac: string;
+  readonly mtu?: number;
+  readonly up: boolean;
+  readonly hostName: string;
+  readonly hostMaster: string;
+  readonly hostUp: boolean;
+}
+
+export interface MacvlanResource {
+  readonly type: 'macvlan';
+  readonly key: string;
+  readonly ns: string;
+  readonly name: string;
+  readonly owner: Owner;
+  readonly mac: string;
+  readonly mtu?: number;
+  readonly up: boolean;
+  readonly parent: string;
+  readonly mode: string;
+}
+
+/** An owned link seen in the kernel that fits no other shape (e.g. a veth whose peer is gone). */
+export interface StrayLinkResource {
+  readonly type: 'stray-link';
+  readonly key: string;
+  readonly ns: string;
+  readonly name: string;
+  readonly owner: Owner;
+}
+
+export interface AddrResource {
+  readonly type: 'addr';
+  readonly key: string;
+  readonly ns: string;
+  readonly dev: string;
+  /** "172.30.0.10/24" (host address + prefix length). */
+  readonly cidr: string;
+  readonly family: 4 | 6;
+  readonly owner: Owner;
+}
+
+export interface RouteResource {
+  readonly type: 'route';
+  readonly key: string;
+  readonly ns: string;
+  /** "default" or a canonical CIDR. */
+  readonly dst: string;
+  readonly family: 4 | 6;
+  readonly via?: string;
+  readonly dev: string;
+  readonly owner: Owner;
+}
+
+export type LinkResource = BridgeResource | VethResource | MacvlanResource | StrayLinkResource;
+export type Resource = NetnsResource | LinkResource | AddrResource | RouteResource;
+export type ResourceType = Resource['type'];
+
+export const netnsKey = (ns: string): string => `netns/${ns}`;
+export const linkKey = (ns: string, name: string): string => `link/${ns}/${name}`;
+export const addrKey = (ns: string, dev: string, cidr: string): string => `addr/${ns}/${dev}/${cidr}`;
+export const routeKey = (ns: string, dst: string, family: 4 | 6): string =>
+  `route/${ns}/${dst === 'default' && family === 6 ? 'default6' : dst}`;
+
+/** A name in the kernel that netrecon does not own (for conflict detection). */
+export interface ForeignObject {
+  readonly key: string;
+  readonly what: string;
+}
+
+export interface DesiredState {
+  readonly resources: ReadonlyMap<string, Resource>;
+}
+
+export interface ObservedState {
+  /** Owned resources only. */
+  readonly resources: ReadonlyMap<string, Resource>;
+  /** Names present in the kernel and not owned: netns/<ns> and link/<ns>/<name> keys. */
+  readonly foreign: ReadonlyMap<string, ForeignObject>;
+}
