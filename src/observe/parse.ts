@@ -1,0 +1,127 @@
+/**
+ * Pure: raw `ip -j -d` entries → the few typed fields observe compares.
+ * Tolerant with the kernel: unknown fields are ignored, missing optional
+ * fields stay undefined, entries without the identifying field are skipped.
+ */
+import { bigintToIp, ipToBigint, isIp, parseCidr, cidrToString, type Family } from '../util/cidr.js';
+import { isObject, type JsonObject } from './ipjson.js';
+
+export interface IpLink {
+  readonly ifindex: number;
+  readonly ifname: string;
+  readonly up: boolean;
+  readonly mtu?: number;
+  readonly mac?: string;
+  readonly alias?: string;
+  readonly master?: string;
+  /** linkinfo.info_kind: "bridge", "veth", "macvlan", … (undefined for plain devices). */
+  readonly kind?: string;
+  /** linkinfo.info_data.mode (macvlan). */
+  readonly mode?: string;
+  /** The peer/parent by name when it is in the same namespace. */
+  readonly link?: string;
+  readonly linkIndex?: number;
+  /** Present when the peer/parent is in another namespace. */
+  readonly linkNetnsid?: number;
+}
+
+export interface IpAddr {
+  readonly dev: string;
+  readonly family: Family;
+  /** "ip/len" with the address in canonical text form. */
+  readonly cidr: string;
+  readonly scope: string;
+}
+
+export interface IpRoute {
+  /** "default" or a canonical CIDR. */
+  readonly dst: string;
+  readonly family: Family;
+  readonly dev?: string;
+  readonly via?: string;
+  readonly protocol?: string;
+  readonly table: string;
+  readonly type: string;
+}
+
+const str = (o: JsonObject, k: string): string | undefined => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
+const num = (o: JsonObject, k: string): number | undefined => (typeof o[k] === 'number' ? (o[k] as number) : undefined);
+const obj = (o: JsonObject, k: string): JsonObject => {
+  const v = o[k];
+  return isObject(v) ? v : {};
+};
+
+export function linkFromIpJson(o: JsonObject): IpLink | undefined {
+  const ifname = str(o, 'ifname');
+  const ifindex = num(o, 'ifindex');
+  if (ifname === undefined || ifindex === undefined) return undefined;
+  const flags = Array.isArray(o['flags']) ? o['flags'] : [];
+  const info = obj(o, 'linkinfo');
+  return {
+    ifindex,
+    ifname,
+    up: flags.includes('UP'),
+    mtu: num(o, 'mtu'),
+    mac: str(o, 'address')?.toLowerCase(),
+    alias: str(o, 'ifalias'),
+    master: str(o, 'master'),
+    kind: str(info, 'info_kind'),
+    mode: str(obj(info, 'info_data'), 'mode'),
+    link: str(o, 'link'),
+    linkIndex: num(o, 'link_index'),
+    linkNetnsid: num(o, 'link_netnsid'),
+  };
+}
+
+export const linksFromIpJson = (entries: readonly JsonObject[]): IpLink[] =>
+  entries.flatMap((o) => linkFromIpJson(o) ?? []);
+
+const canonicalIp = (ip: string): string => bigintToIp(ipToBigint(ip), ip.includes(':') ? 6 : 4);
+
+/** `addr show` entries (links with addr_info) → one IpAddr per inet/inet6 address. */
+export function addrsFromIpJson(entries: readonly JsonObject[]): IpAddr[] {
+  return entries.flatMap((link) => {
+    const dev = str(link, 'ifname');
+    const infos = Array.isArray(link['addr_info']) ? link['addr_info'] : [];
+    return infos.flatMap((info: unknown): IpAddr[] => {
+      if (dev === undefined || !isObject(info)) return [];
+      const family = str(info, 'family');
+      const local = str(info, 'local');
+      const len = num(info, 'prefixlen');
+      if ((family !== 'inet' && family !== 'inet6') || local === undefined || !isIp(local) || len === undefined) return [];
+      return [{ dev, family: family === 'inet' ? 4 : 6, cidr: `${canonicalIp(local)}/${len}`, scope: str(info, 'scope') ?? 'global' }];
+    });
+  });
+}
+
+/** "default" stays; "10.1.2.3" becomes "10.1.2.3/32"; host bits are cleared. Undefined when not an address. */
+export function canonicalDst(dst: string, family: Family): string | undefined {
+  if (dst === 'default') return dst;
+  const withLen = dst.includes('/') ? dst : `${dst}/${family === 4 ? 32 : 128}`;
+  const c = parseCidr(withLen);
+  return c === undefined ? undefined : cidrToString(c);
+}
+
+/** IPv6 routes always carry "pref"; otherwise the addresses tell. */
+const routeFamily = (o: JsonObject): Family =>
+  (str(o, 'dst') ?? '').includes(':') || (str(o, 'gateway') ?? '').includes(':') || 'pref' in o ? 6 : 4;
+
+export function routeFromIpJson(o: JsonObject): IpRoute | undefined {
+  const raw = str(o, 'dst');
+  if (raw === undefined) return undefined;
+  const family = routeFamily(o);
+  const dst = canonicalDst(raw, family);
+  if (dst === undefined) return undefined;
+  return {
+    dst,
+    family,
+    dev: str(o, 'dev'),
+    via: str(o, 'gateway'),
+    protocol: str(o, 'protocol'),
+    table: str(o, 'table') ?? 'main',
+    type: str(o, 'type') ?? 'unicast',
+  };
+}
+
+export const routesFromIpJson = (entries: readonly JsonObject[]): IpRoute[] =>
+  entries.flatMap((o) => routeFromIpJson(o) ?? []);

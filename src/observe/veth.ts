@@ -1,0 +1,59 @@
+/**
+ * Pure: join the two ends of netrecon's veth pairs. Both ends carry the
+ * attachment's alias; the sandbox end (in an owned netns) names the
+ * resource, the host end contributes hostName, hostMaster and hostUp.
+ */
+import { HOST_NS, linkKey, type Owner, type StrayLinkResource, type VethResource } from '../model/resource.js';
+import type { IpLink } from './parse.js';
+
+/** An owned veth end waiting for its other end. */
+export interface VethEnd {
+  readonly ns: string;
+  readonly link: IpLink;
+  readonly owner: Owner;
+}
+
+export const strayLink = (ns: string, link: IpLink, owner: Owner): StrayLinkResource =>
+  ({ type: 'stray-link', key: linkKey(ns, link.ifname), ns, name: link.ifname, owner });
+
+function vethResource(sandbox: VethEnd, host: VethEnd): VethResource {
+  const { link } = sandbox;
+  return {
+    type: 'veth',
+    key: linkKey(sandbox.ns, link.ifname),
+    ns: sandbox.ns,
+    name: link.ifname,
+    owner: sandbox.owner,
+    mac: link.mac ?? '',
+    ...(link.mtu === undefined ? {} : { mtu: link.mtu }),
+    up: link.up,
+    hostName: host.link.ifname,
+    hostMaster: host.link.master ?? '',
+    hostUp: host.link.up,
+  };
+}
+
+/** Same owner; among several, the one the sandbox end points at (its link_index). */
+function pickHostEnd(sandbox: VethEnd, hostEnds: readonly VethEnd[], used: ReadonlySet<VethEnd>): VethEnd | undefined {
+  const candidates = hostEnds.filter((h) => h.owner === sandbox.owner && !used.has(h));
+  return candidates.find((h) => h.link.ifindex === sandbox.link.linkIndex) ?? candidates[0];
+}
+
+/** Joined pairs become VethResources; an end without its other end is a stray (host ends: unless `partial`). */
+export function vethsFromEnds(ends: readonly VethEnd[], options: { readonly partial: boolean }): (VethResource | StrayLinkResource)[] {
+  const hostEnds = ends.filter((e) => e.ns === HOST_NS);
+  const used = new Set<VethEnd>();
+  const out: (VethResource | StrayLinkResource)[] = [];
+  for (const end of ends) {
+    if (end.ns === HOST_NS) continue;
+    const host = pickHostEnd(end, hostEnds, used);
+    if (host === undefined) {
+      out.push(strayLink(end.ns, end.link, end.owner));
+      continue;
+    }
+    used.add(host);
+    out.push(vethResource(end, host));
+  }
+  if (!options.partial) out.push(...hostEnds.filter((h) => !used.has(h)).map((h) => strayLink(h.ns, h.link, h.owner)));
+  return out;
+}
