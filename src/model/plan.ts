@@ -7,10 +7,27 @@ import type { Owner } from './resource.js';
 
 export const PLAN_VERSION = 1;
 
+/**
+ * Execution waves. Commands of one wave run as one `ip -batch` per namespace,
+ * namespaces in parallel; waves run in this order. Deletes come first (inside
+ * sandboxes, then on the host), then creates (host first: netns, bridges and
+ * veths created with their peer already inside the sandbox; then inside each
+ * sandbox), then the firewall.
+ */
+export const Wave = {
+  nsDelete: 0,
+  hostDelete: 1,
+  hostCreate: 2,
+  nsCreate: 3,
+  firewall: 4,
+} as const;
+export type Wave = (typeof Wave)[keyof typeof Wave];
+
 /** One line for `ip -batch` run in a namespace (HOST_NS for the root one). */
 export interface IpCommand {
   readonly tool: 'ip';
   readonly ns: string;
+  readonly wave: Wave;
   readonly args: readonly string[];
 }
 
@@ -27,8 +44,6 @@ export interface Step {
   readonly owner: Owner;
   /** Addresses this step creates or removes as a side effect (e.g. a netns delete removes its links). */
   readonly covers: readonly string[];
-  /** Execution wave: steps of one wave run as one batch per namespace, namespaces in parallel. */
-  readonly wave: number;
   readonly commands: readonly Command[];
   /** Commands that undo `commands`, in the order they should run. */
   readonly inverse: readonly Command[];

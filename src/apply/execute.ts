@@ -1,0 +1,58 @@
+import type { Step } from '../model/plan.js';
+import { batchesOf, forwardLines, inverseLines, type Batch } from '../reconcile/batches.js';
+import { mapLimit, type Runner } from '../util/runner.js';
+import { describeFailure, runBatch, type BatchOutcome } from './batch.js';
+
+export interface ExecuteOptions {
+  readonly runner: Runner;
+  readonly netnsDir: string;
+  readonly concurrency: number;
+  /** Called before each wave runs, with the index of the wave (for the journal). */
+  readonly beforeWave?: (wave: number) => Promise<void>;
+  /** Test seam: called before each batch; throwing simulates a command failure. */
+  readonly faultInjector?: (batch: Batch) => void;
+}
+
+export type ExecuteResult =
+  | { readonly ok: true; readonly batches: number }
+  | { readonly ok: false; readonly error: string; readonly started: readonly Step[]; readonly batches: number };
+
+/** Run the plan's commands wave by wave, one batch per namespace, namespaces in parallel. */
+export async function executeSteps(steps: readonly Step[], options: ExecuteOptions): Promise<ExecuteResult> {
+  const waves = batchesOf(forwardLines(steps));
+  const started = new Set<number>();
+  let batches = 0;
+  for (const [index, wave] of waves.entries()) {
+    await options.beforeWave?.(index);
+    const outcomes = await mapLimit(wave, options.concurrency, (batch) => runOne(batch, options));
+    batches += wave.length;
+    for (const o of outcomes) o.batch.lines.slice(0, o.completed + 1).forEach((l) => started.add(l.stepId));
+    const failed = outcomes.find((o) => o.failedLines.length > 0);
+    if (failed) return { ok: false, error: describeFailure(failed), started: steps.filter((s) => started.has(s.id)), batches };
+  }
+  return { ok: true, batches };
+}
+
+async function runOne(batch: Batch, options: ExecuteOptions): Promise<BatchOutcome> {
+  try {
+    options.faultInjector?.(batch);
+  } catch (e: unknown) {
+    return { batch, failedLines: [0], completed: 0, stderr: e instanceof Error ? e.message : String(e) };
+  }
+  return runBatch(batch, { runner: options.runner, netnsDir: options.netnsDir, force: false });
+}
+
+/**
+ * Undo started steps: their inverses, last step first, grouped in waves like
+ * any plan, run with -force so one failure does not stop the rest.
+ * Returns the failures (the caller re-observes to judge the result).
+ */
+export async function rollbackSteps(started: readonly Step[], options: ExecuteOptions): Promise<string[]> {
+  const failures: string[] = [];
+  for (const wave of batchesOf(inverseLines(started))) {
+    const outcomes = await mapLimit(wave, options.concurrency, (batch) =>
+      runBatch(batch, { runner: options.runner, netnsDir: options.netnsDir, force: true }));
+    for (const o of outcomes) if (o.failedLines.length > 0) failures.push(describeFailure(o));
+  }
+  return failures;
+}

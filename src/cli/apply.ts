@@ -1,0 +1,38 @@
+import type { Writable } from 'node:stream';
+import { applyPrepared } from '../engine/apply.js';
+import { prepare, type Intent } from '../engine/prepare.js';
+import type { Plan } from '../model/plan.js';
+import { requireOutput, type ParsedArgs } from './args.js';
+import { engineDeps, makeLogger, requirePrivileges } from './context.js';
+import { applyIntent, renderPlan, runPlan } from './plan.js';
+import { manifestsFrom, withLockedState } from './session.js';
+
+const summaryLine = (plan: Plan, verb: string): string =>
+  plan.steps.length === 0 ? 'No changes. The live state matches the manifests.\n'
+    : `${verb} complete: ${plan.summary.create} created, ${plan.summary.update} updated, ${plan.summary.delete} deleted.\n`;
+
+/** `netrecon apply` and `netrecon delete`: plan, apply with rollback, verify. */
+export async function runApply(args: ParsedArgs, out: Writable): Promise<number> {
+  if (args.dryRun && args.command === 'apply') return runPlan({ ...args, command: 'plan' }, out);
+  const output = requireOutput(args.output, ['text', 'json'], 'text');
+  const manifests = await manifestsFrom(args);
+  requirePrivileges();
+  const logger = makeLogger(args, 'warn');
+  const deps = engineDeps(args, logger);
+  const intent: Intent = args.command === 'delete' ? { kind: 'delete' } : applyIntent(args, manifests, logger);
+  const started = performance.now();
+  return withLockedState(deps, args.command, async (state) => {
+    const prepared = await prepare(deps, state, manifests, intent);
+    if (args.dryRun) {
+      out.write(renderPlan(prepared.plan, output));
+      return 0;
+    }
+    if (output === 'text') out.write(renderPlan(prepared.plan, 'text').replace(/^No changes\.\n$/, ''));
+    const result = await applyPrepared(deps, state, prepared);
+    const durationMs = Math.round(performance.now() - started);
+    logger.info({ command: args.command, ...prepared.plan.summary, steps: result.steps, batches: result.batches, durationMs }, `${args.command} complete`);
+    out.write(output === 'json' ? `${JSON.stringify({ plan: prepared.plan, applied: true, durationMs }, null, 2)}\n`
+      : summaryLine(prepared.plan, args.command === 'delete' ? 'Delete' : 'Apply'));
+    return 0;
+  });
+}

@@ -1,0 +1,35 @@
+import type { Writable } from 'node:stream';
+import type { ManifestSet } from '../model/manifest.js';
+import type { Logger } from '../log.js';
+import { prepare, type Intent } from '../engine/prepare.js';
+import { planToJson } from '../render/plan-json.js';
+import { planToShell } from '../render/plan-sh.js';
+import { planToText } from '../render/plan-text.js';
+import type { Plan } from '../model/plan.js';
+import { requireOutput, type ParsedArgs } from './args.js';
+import { engineDeps, makeLogger, requirePrivileges } from './context.js';
+import { isEmptySet, manifestsFrom, readOnlyState } from './session.js';
+
+export const renderPlan = (plan: Plan, output: string): string =>
+  output === 'json' ? planToJson(plan) : output === 'sh' ? planToShell(plan) : planToText(plan);
+
+/** An empty desired state never prunes unless the user says --allow-empty. */
+export function applyIntent(args: ParsedArgs, manifests: ManifestSet, logger: Logger): Intent {
+  if (isEmptySet(manifests) && args.prune && !args.allowEmpty) {
+    logger.warn('no manifests found: nothing will be pruned (use --allow-empty to remove everything netrecon owns)');
+    return { kind: 'apply', prune: false };
+  }
+  return { kind: 'apply', prune: args.prune };
+}
+
+/** `netrecon plan`: what apply would do, changing nothing. */
+export async function runPlan(args: ParsedArgs, out: Writable): Promise<number> {
+  const output = requireOutput(args.output, ['text', 'json', 'sh'], 'text');
+  const manifests = await manifestsFrom(args);
+  requirePrivileges();
+  const logger = makeLogger(args, 'warn');
+  const deps = engineDeps(args, logger);
+  const prepared = await prepare(deps, await readOnlyState(deps), manifests, applyIntent(args, manifests, logger));
+  out.write(renderPlan(prepared.plan, output));
+  return args.detailedExitcode && prepared.plan.steps.length > 0 ? 2 : 0;
+}

@@ -1,0 +1,41 @@
+import { ManifestError } from '../model/errors.js';
+import type { ManifestSet } from '../model/manifest.js';
+import { loadManifests } from '../manifest/index.js';
+import type { EngineDeps } from '../engine/context.js';
+import { recoverInterrupted } from '../engine/journal.js';
+import { acquireLock, openStateDir, type StateDir } from '../state/index.js';
+import { usage, type ParsedArgs } from './args.js';
+
+export async function manifestsFrom(args: ParsedArgs): Promise<ManifestSet> {
+  if (args.files.length === 0) throw usage(`${args.command} needs -f PATH (a manifest file or directory)`);
+  const result = await loadManifests(args.files);
+  if (!result.ok) throw new ManifestError(result.diagnostics);
+  return result.set;
+}
+
+export const isEmptySet = (m: ManifestSet): boolean => m.networks.size + m.sandboxes.size + m.attachments.size === 0;
+
+/**
+ * Run `fn` holding the state directory's lock, after finishing the rollback
+ * of any apply that was interrupted. The lock is released whatever happens.
+ */
+export async function withLockedState<T>(deps: EngineDeps, command: string, fn: (state: StateDir) => Promise<T>): Promise<T> {
+  const state = await openStateDir(deps.stateDir, { create: true });
+  const lock = await acquireLock(state, { command });
+  try {
+    await recoverInterrupted(deps, state);
+    return await fn(state);
+  } finally {
+    await lock.release();
+  }
+}
+
+/** The state directory for reading only (plan): undefined when it does not exist yet. */
+export async function readOnlyState(deps: EngineDeps): Promise<StateDir | undefined> {
+  try {
+    return await openStateDir(deps.stateDir, { create: false });
+  } catch (e: unknown) {
+    if (e instanceof Error && 'code' in e && e.code === 'state-dir-missing') return undefined;
+    throw e;
+  }
+}

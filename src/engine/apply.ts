@@ -1,0 +1,68 @@
+import { ApplyRolledBackError, RollbackIncompleteError, VerifyError } from '../model/errors.js';
+import type { Step } from '../model/plan.js';
+import type { Resource } from '../model/resource.js';
+import { executeSteps, rollbackSteps, type ExecuteOptions } from '../apply/execute.js';
+import { compareOwnedStates, verifyApplied } from '../reconcile/verify.js';
+import { clearJournal, saveLeases, writeJournal, type StateDir } from '../state/index.js';
+import type { EngineDeps } from './context.js';
+import { JOURNAL_VERSION, type Journal } from './journal.js';
+import { observe, type Prepared } from './prepare.js';
+
+export interface ApplyOutcome {
+  readonly steps: number;
+  readonly batches: number;
+}
+
+const executeOptions = (deps: EngineDeps, beforeWave?: (wave: number) => Promise<void>): ExecuteOptions => ({
+  runner: deps.runner, netnsDir: deps.netnsDir, concurrency: deps.concurrency, faultInjector: deps.faultInjector, beforeWave,
+});
+
+/**
+ * Run a prepared plan. On failure the inverses of the started steps run in
+ * reverse and the owned state must equal the state before (else exit 3).
+ * On success the state is re-observed and must equal the desired state.
+ */
+export async function applyPrepared(deps: EngineDeps, state: StateDir, prepared: Prepared): Promise<ApplyOutcome> {
+  const { steps } = prepared.plan;
+  if (steps.length === 0) {
+    await saveLeases(state, prepared.leases);
+    return { steps: 0, batches: 0 };
+  }
+  const journal = (wave: number): Journal => ({ version: JOURNAL_VERSION, pid: process.pid, startedAt: new Date().toISOString(), wave, steps });
+  await writeJournal(state, journal(-1));
+  const result = await executeSteps(steps, executeOptions(deps, (wave) => writeJournal(state, journal(wave))));
+  if (!result.ok) await rollBack(deps, state, prepared, { error: result.error, started: result.started });
+  await saveLeases(state, prepared.leases);
+  await clearJournal(state);
+  await verifyConverged(deps, prepared.desired, prepared.prune);
+  return { steps: steps.length, batches: result.batches };
+}
+
+async function rollBack(deps: EngineDeps, state: StateDir, prepared: Prepared, failure: { error: string; started: readonly Step[] }): Promise<never> {
+  deps.logger.warn({ error: failure.error, steps: failure.started.length }, 'apply failed; rolling back');
+  const failures = await rollbackSteps(failure.started, executeOptions(deps));
+  const leftover = await settle(deps, (observed) => compareOwnedStates(prepared.observed.resources, observed));
+  await clearJournal(state);
+  if (leftover.length > 0) {
+    throw new RollbackIncompleteError(`apply failed: ${failure.error}\nrollback failed: ${failures.join('; ') || 'state differs'}`, leftover);
+  }
+  throw new ApplyRolledBackError(`apply failed and was rolled back; nothing changed: ${failure.error}`);
+}
+
+export async function verifyConverged(deps: EngineDeps, desired: ReadonlyMap<string, Resource>, prune: (r: Resource) => boolean): Promise<void> {
+  const differences = await settle(deps, (observed) => verifyApplied(desired, observed, { prune }));
+  if (differences.length > 0) throw new VerifyError(differences);
+}
+
+/**
+ * Re-observe until `check` finds no difference or the settle time runs out:
+ * the kernel removes a deleted namespace's veth peers in the background.
+ */
+async function settle(deps: EngineDeps, check: (observed: ReadonlyMap<string, Resource>) => string[]): Promise<string[]> {
+  const deadline = Date.now() + (deps.settleMs ?? 5000);
+  for (let delay = 10; ; delay = Math.min(delay * 2, 250)) {
+    const differences = check((await observe(deps)).resources);
+    if (differences.length === 0 || Date.now() >= deadline) return differences;
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
+}

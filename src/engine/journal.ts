@@ -1,0 +1,57 @@
+import type { Step } from '../model/plan.js';
+import { rollbackSteps } from '../apply/execute.js';
+import { batchesOf, forwardLines } from '../reconcile/batches.js';
+import { clearJournal, readJournal, type StateDir } from '../state/index.js';
+import type { EngineDeps } from './context.js';
+
+/**
+ * Written before every wave of an apply: if netrecon dies mid-apply, the
+ * next run finds it and undoes every step that may have started.
+ */
+export const JOURNAL_VERSION = 1;
+
+export interface Journal {
+  readonly version: typeof JOURNAL_VERSION;
+  readonly pid: number;
+  readonly startedAt: string;
+  /** Index of the wave about to run (-1: none yet). */
+  readonly wave: number;
+  readonly steps: readonly Step[];
+}
+
+const isJournal = (x: unknown): x is Journal => {
+  if (typeof x !== 'object' || x === null) return false;
+  const j = x as Record<string, unknown>;
+  return j.version === JOURNAL_VERSION && typeof j.wave === 'number' && typeof j.pid === 'number' && Array.isArray(j.steps);
+};
+
+/** Steps with at least one command in a wave that may have run. */
+export function stepsStartedBy(journal: Journal): Step[] {
+  const waves = batchesOf(forwardLines(journal.steps));
+  const started = new Set<number>();
+  waves.slice(0, journal.wave + 1).forEach((wave) => wave.forEach((b) => b.lines.forEach((l) => started.add(l.stepId))));
+  return journal.steps.filter((s) => started.has(s.id));
+}
+
+export interface Recovery {
+  readonly rolledBack: number;
+  readonly failures: readonly string[];
+  readonly interruptedPid: number;
+}
+
+/** Finish the rollback of an interrupted apply, if there was one. Call with the lock held. */
+export async function recoverInterrupted(deps: EngineDeps, state: StateDir): Promise<Recovery | undefined> {
+  const read = await readJournal(state, isJournal);
+  if (read.status === 'missing') return undefined;
+  if (read.status === 'corrupt') {
+    deps.logger.warn({ reason: read.reason }, 'journal of an interrupted apply is unreadable; reconciling from live state');
+    await clearJournal(state);
+    return undefined;
+  }
+  const started = stepsStartedBy(read.value);
+  const failures = await rollbackSteps(started, { runner: deps.runner, netnsDir: deps.netnsDir, concurrency: deps.concurrency });
+  await clearJournal(state);
+  const recovery = { rolledBack: started.length, failures, interruptedPid: read.value.pid };
+  deps.logger.warn(recovery, 'rolled back an apply that was interrupted');
+  return recovery;
+}

@@ -1,0 +1,70 @@
+import type { ManifestSet } from '../model/manifest.js';
+import { ConflictError, ManifestError } from '../model/errors.js';
+import type { Plan } from '../model/plan.js';
+import type { ObservedState, Owner, Resource } from '../model/resource.js';
+import { allocateAddresses, emptyLeaseTable, leasesFromObserved, type LeaseTable } from '../ipam/index.js';
+import { digestObserved, observeState } from '../observe/index.js';
+import { desiredAfterDelete } from '../reconcile/delete.js';
+import { findConflicts } from '../reconcile/conflicts.js';
+import { desiredFromManifests } from '../reconcile/desired.js';
+import { diffStates } from '../reconcile/diff.js';
+import { planSteps } from '../reconcile/plan.js';
+import { loadLeases, type StateDir } from '../state/index.js';
+import type { EngineDeps } from './context.js';
+
+export type Intent =
+  | { readonly kind: 'apply'; readonly prune: boolean }
+  | { readonly kind: 'delete' };
+
+/** Everything one reconcile decided, before anything changed. */
+export interface Prepared {
+  readonly plan: Plan;
+  readonly desired: ReadonlyMap<string, Resource>;
+  readonly observed: ObservedState;
+  readonly leases: LeaseTable;
+  readonly prune: (r: Resource) => boolean;
+  /** What the lease file said, for the log: rebuilt from live state when missing or corrupt. */
+  readonly leaseSource: 'file' | 'rebuilt';
+}
+
+export const observe = (deps: EngineDeps): Promise<ObservedState> =>
+  observeState(deps.runner, { netnsDir: deps.netnsDir, concurrency: deps.concurrency });
+
+/** Read everything, then call the pure planner once. */
+export async function prepare(deps: EngineDeps, state: StateDir | undefined, manifests: ManifestSet, intent: Intent): Promise<Prepared> {
+  const observed = await observe(deps);
+  const { leases: prior, source } = await priorLeases(deps, state, observed, manifests);
+  if (intent.kind === 'delete') return prepareDelete(observed, manifests, prior);
+  const allocation = allocateAddresses({ manifests, leases: prior });
+  if (allocation.diagnostics.length > 0) throw new ManifestError(allocation.diagnostics);
+  const desired = desiredFromManifests({ manifests, assignments: allocation.assignments }).resources;
+  const conflicts = findConflicts(desired, observed);
+  if (conflicts.length > 0) throw new ConflictError(conflicts);
+  const prune = intent.prune ? () => true : () => false;
+  const plan = planSteps(diffStates(desired, observed.resources, { prune }), digestObserved(observed));
+  return { plan, desired, observed, leases: allocation.leases, prune, leaseSource: source };
+}
+
+function prepareDelete(observed: ObservedState, manifests: ManifestSet, leases: LeaseTable): Prepared {
+  const owners = ownersOf(manifests);
+  const prune = (r: Resource): boolean => owners.has(r.owner);
+  const desired = desiredAfterDelete(observed.resources, prune);
+  const plan = planSteps(diffStates(desired, observed.resources, { prune }), digestObserved(observed));
+  return { plan, desired, observed, leases, prune, leaseSource: 'file' };
+}
+
+export function ownersOf(m: ManifestSet): Set<Owner> {
+  const out = new Set<Owner>();
+  for (const n of m.networks.keys()) out.add(`network/${n}`);
+  for (const s of m.sandboxes.keys()) out.add(`sandbox/${s}`);
+  for (const a of m.attachments.keys()) out.add(`attachment/${a}`);
+  return out;
+}
+
+async function priorLeases(deps: EngineDeps, state: StateDir | undefined, observed: ObservedState, manifests: ManifestSet) {
+  const loaded = state ? await loadLeases(state) : { status: 'missing' as const };
+  if (loaded.status === 'ok') return { leases: loaded.value, source: 'file' as const };
+  if (loaded.status === 'corrupt') deps.logger.warn({ reason: loaded.reason }, 'lease file is corrupt; rebuilding leases from live state');
+  const rebuilt = leasesFromObserved(observed, manifests);
+  return { leases: Object.keys(rebuilt.networks).length > 0 ? rebuilt : emptyLeaseTable(), source: 'rebuilt' as const };
+}

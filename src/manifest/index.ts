@@ -1,0 +1,10 @@
+/**
+ * The manifest edge: YAML files -> ManifestSet | Diagnostic[].
+ * load (I/O) -> parse (YAML, hostile-input limits) -> schema (schemas/*.json)
+ * -> semantic checks and defaults.
+ */
+export { loadManifests, READ_LIMITS } from './load.js';
+export { manifestsFromTexts } from './texts.js';
+export type { LoadResult, ManifestText } from './texts.js';
+export { PARSE_LIMITS } from './parse.js';
+export { defaultBridgeName } from './semantic/networks.js';

@@ -1,0 +1,83 @@
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { diagnosticAt } from '../model/diagnostic.js';
+import type { Diagnostic } from '../model/diagnostic.js';
+import { manifestsFromTexts } from './texts.js';
+import type { LoadResult, ManifestText } from './texts.js';
+
+/** Read limits: a file, and all files of one load together. */
+export const READ_LIMITS = { maxFileBytes: 4 * 1024 * 1024, maxTotalBytes: 32 * 1024 * 1024 } as const;
+
+const MIB = 1024 * 1024;
+const isManifestName = (name: string): boolean => name.endsWith('.yaml') || name.endsWith('.yml');
+const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+const reason = (e: unknown): string => {
+  if (typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string') {
+    if (e.code === 'ENOENT') return 'no such file or directory';
+    if (e.code === 'EACCES') return 'permission denied';
+    return e.code;
+  }
+  return e instanceof Error ? e.message : String(e);
+};
+
+const problem = (file: string, message: string): Diagnostic => diagnosticAt({ file, line: 1, col: 1 }, 'io', message);
+
+/** Every *.yaml / *.yml below a directory, recursively, sorted by path. */
+async function manifestFilesIn(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((e) => e.isFile() && isManifestName(e.name))
+    .map((e) => join(e.parentPath, e.name))
+    .sort(byCodeUnit);
+}
+
+/** Paths as given -> files to read, in order; a path that cannot be read is a diagnostic. */
+async function expandPaths(paths: readonly string[], out: Diagnostic[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const path of paths) {
+    try {
+      const info = await stat(path);
+      if (info.isDirectory()) files.push(...(await manifestFilesIn(path)));
+      else files.push(path);
+    } catch (e: unknown) {
+      out.push(problem(path, `cannot read ${path}: ${reason(e)}`));
+    }
+  }
+  return [...new Set(files)];
+}
+
+async function readAll(files: readonly string[], out: Diagnostic[]): Promise<ManifestText[]> {
+  const texts: ManifestText[] = [];
+  let total = 0;
+  for (const file of files) {
+    try {
+      const size = (await stat(file)).size;
+      if (size > READ_LIMITS.maxFileBytes) {
+        out.push(problem(file, `file is ${(size / MIB).toFixed(1)} MiB; the limit is ${READ_LIMITS.maxFileBytes / MIB} MiB a file`));
+        continue;
+      }
+      total += size;
+      if (total > READ_LIMITS.maxTotalBytes) {
+        out.push(problem(file, `manifests exceed ${READ_LIMITS.maxTotalBytes / MIB} MiB in total; not read from this file on`));
+        break;
+      }
+      texts.push({ file, text: await readFile(file, 'utf8') });
+    } catch (e: unknown) {
+      out.push(problem(file, `cannot read ${file}: ${reason(e)}`));
+    }
+  }
+  return texts;
+}
+
+/**
+ * Files and directories -> ManifestSet, or every problem found. I/O problems
+ * (a missing path, an unreadable or too large file) are diagnostics at 1:1.
+ */
+export async function loadManifests(paths: readonly string[]): Promise<LoadResult> {
+  const io: Diagnostic[] = [];
+  const texts = await readAll(await expandPaths(paths, io), io);
+  const result = manifestsFromTexts(texts);
+  if (io.length === 0) return result;
+  return { ok: false, diagnostics: [...io, ...(result.ok ? [] : result.diagnostics)] };
+}

@@ -1,0 +1,49 @@
+import { sortDiagnostics } from '../model/diagnostic.js';
+import type { Diagnostic } from '../model/diagnostic.js';
+import type { ManifestSet } from '../model/manifest.js';
+import { itemsFromDocs } from './documents.js';
+import { PARSE_LIMITS, parseManifestText } from './parse.js';
+import type { ParsedDoc } from './parse.js';
+import { schemaDiagnostics } from './schema.js';
+import { resolveManifests } from './semantic/index.js';
+
+export type LoadResult = { ok: true; set: ManifestSet } | { ok: false; diagnostics: Diagnostic[] };
+
+export interface ManifestText {
+  readonly file: string;
+  readonly text: string;
+}
+
+/**
+ * Pure: YAML texts -> the normalized ManifestSet, or every problem found
+ * (YAML, then schema, then semantic checks), sorted by file and position.
+ * Semantic checks run on the documents that passed the schema; a reference
+ * to a document that failed it is not reported again.
+ */
+export function manifestsFromTexts(files: readonly ManifestText[]): LoadResult {
+  const diagnostics: Diagnostic[] = [];
+  const docs: ParsedDoc[] = [];
+  let budget: number = PARSE_LIMITS.maxDocuments;
+  for (const { file, text } of files) {
+    const parsed = parseManifestText({ file, text, budget }, diagnostics);
+    budget -= parsed.count;
+    docs.push(...parsed.docs);
+    if (budget < 0) break;
+  }
+  const valid: ParsedDoc[] = [];
+  const invalid = new Set<string>();
+  for (const doc of docs) {
+    const errors = schemaDiagnostics(doc);
+    diagnostics.push(...errors);
+    if (errors.length === 0) valid.push(doc);
+    else invalid.add(`${String(doc.value['kind'])}/${nameOf(doc)}`);
+  }
+  const resolved = resolveManifests(itemsFromDocs(valid), { files: files.map((f) => f.file), invalid });
+  if (resolved.ok && diagnostics.length === 0) return { ok: true, set: resolved.set };
+  return { ok: false, diagnostics: sortDiagnostics([...diagnostics, ...(resolved.ok ? [] : resolved.diagnostics)]) };
+}
+
+const nameOf = (doc: ParsedDoc): string => {
+  const meta = doc.value['metadata'];
+  return typeof meta === 'object' && meta !== null && 'name' in meta ? String(meta.name) : '';
+};

@@ -1,0 +1,110 @@
+import { Wave, type IpCommand } from '../model/plan.js';
+import {
+  HOST_NS,
+  ownerAlias,
+  type AddrResource,
+  type BridgeResource,
+  type MacvlanResource,
+  type NetnsResource,
+  type Resource,
+  type RouteResource,
+  type VethResource,
+} from '../model/resource.js';
+
+/**
+ * Resource -> exact `ip` batch lines. Every name reaching here was validated
+ * by the manifest loader or read from the kernel; nothing goes through a shell.
+ */
+
+const ip = (ns: string, wave: Wave, ...args: string[]): IpCommand => ({ tool: 'ip', ns, wave, args });
+const createWave = (ns: string): Wave => (ns === HOST_NS ? Wave.hostCreate : Wave.nsCreate);
+const deleteWave = (ns: string): Wave => (ns === HOST_NS ? Wave.hostDelete : Wave.nsDelete);
+const mtuArgs = (mtu: number | undefined): string[] => (mtu === undefined ? [] : ['mtu', String(mtu)]);
+const upDown = (up: boolean): string => (up ? 'up' : 'down');
+
+export function createCommands(r: Resource): IpCommand[] {
+  switch (r.type) {
+    case 'netns': return createNetns(r);
+    case 'bridge': return createBridge(r);
+    case 'veth': return createVeth(r);
+    case 'macvlan': return createMacvlan(r);
+    case 'addr': return [ip(r.ns, createWave(r.ns), 'addr', 'add', r.cidr, 'dev', r.dev, ...nodad(r))];
+    case 'route': return [ip(r.ns, createWave(r.ns), ...routeArgs('add', r))];
+    case 'stray-link': throw new Error(`bug: cannot create stray link ${r.key}`);
+  }
+}
+
+export function deleteCommands(r: Resource): IpCommand[] {
+  switch (r.type) {
+    case 'netns': return [ip(HOST_NS, Wave.hostDelete, 'netns', 'del', r.ns)];
+    case 'veth': return [ip(HOST_NS, Wave.hostDelete, 'link', 'del', r.hostName)];
+    case 'bridge':
+    case 'macvlan':
+    case 'stray-link': return [ip(r.ns, deleteWave(r.ns), 'link', 'del', r.name)];
+    case 'addr': return [ip(r.ns, deleteWave(r.ns), 'addr', 'del', r.cidr, 'dev', r.dev)];
+    case 'route': return [ip(r.ns, deleteWave(r.ns), ...routeArgs('del', r))];
+  }
+}
+
+/** Commands turning `from` into `to` (same key and type; only updatable fields differ). */
+export function updateCommands(from: Resource, to: Resource): IpCommand[] {
+  if (to.type === 'netns') return [ip(to.ns, Wave.nsCreate, 'link', 'set', 'lo', 'alias', ownerAlias(to.owner), upDown(to.loUp))];
+  if (to.type === 'bridge') return [ip(HOST_NS, Wave.hostCreate, 'link', 'set', to.name, ...mtuArgs(to.mtu), 'alias', ownerAlias(to.owner), upDown(to.up))];
+  if (to.type === 'veth' && from.type === 'veth') return updateVeth(from, to);
+  if (to.type === 'macvlan') return [setInside(to)];
+  if (to.type === 'route') return [ip(to.ns, createWave(to.ns), ...routeArgs('replace', to))];
+  throw new Error(`bug: ${to.key} cannot be updated in place`);
+}
+
+function createNetns(r: NetnsResource): IpCommand[] {
+  return [
+    ip(HOST_NS, Wave.hostCreate, 'netns', 'add', r.ns),
+    ip(r.ns, Wave.nsCreate, 'link', 'set', 'lo', 'alias', ownerAlias(r.owner), upDown(r.loUp)),
+  ];
+}
+
+function createBridge(r: BridgeResource): IpCommand[] {
+  return [
+    ip(HOST_NS, Wave.hostCreate, 'link', 'add', r.name, ...mtuArgs(r.mtu), 'type', 'bridge'),
+    ip(HOST_NS, Wave.hostCreate, 'link', 'set', r.name, 'alias', ownerAlias(r.owner), upDown(r.up)),
+  ];
+}
+
+/** The veth is created with its peer already inside the sandbox: no slow `link set … netns` move. */
+function createVeth(r: VethResource): IpCommand[] {
+  return [
+    ip(HOST_NS, Wave.hostCreate, 'link', 'add', r.hostName, ...mtuArgs(r.mtu), 'type', 'veth',
+      'peer', 'name', r.name, 'netns', r.ns, 'address', r.mac, ...mtuArgs(r.mtu)),
+    ip(HOST_NS, Wave.hostCreate, 'link', 'set', r.hostName, 'master', r.hostMaster, 'alias', ownerAlias(r.owner), upDown(r.hostUp)),
+    setInside(r),
+  ];
+}
+
+function createMacvlan(r: MacvlanResource): IpCommand[] {
+  return [
+    ip(HOST_NS, Wave.hostCreate, 'link', 'add', 'link', r.parent, 'name', r.name, 'netns', r.ns,
+      'address', r.mac, ...mtuArgs(r.mtu), 'type', 'macvlan', 'mode', r.mode),
+    setInside(r),
+  ];
+}
+
+const setInside = (r: VethResource | MacvlanResource): IpCommand =>
+  ip(r.ns, Wave.nsCreate, 'link', 'set', r.name, 'address', r.mac, ...mtuArgs(r.mtu), 'alias', ownerAlias(r.owner), upDown(r.up));
+
+function updateVeth(from: VethResource, to: VethResource): IpCommand[] {
+  const out: IpCommand[] = [];
+  if (from.hostMaster !== to.hostMaster || from.hostUp !== to.hostUp || from.mtu !== to.mtu || from.owner !== to.owner) {
+    out.push(ip(HOST_NS, Wave.hostCreate, 'link', 'set', to.hostName, ...mtuArgs(to.mtu), 'master', to.hostMaster,
+      'alias', ownerAlias(to.owner), upDown(to.hostUp)));
+  }
+  if (from.mac !== to.mac || from.up !== to.up || from.mtu !== to.mtu || from.owner !== to.owner) out.push(setInside(to));
+  return out;
+}
+
+const nodad = (r: AddrResource): string[] => (r.family === 6 ? ['nodad'] : []);
+
+/** `ip -batch` takes no per-line `-6`: the family follows from the gateway (or the destination). */
+function routeArgs(verb: 'add' | 'del' | 'replace', r: RouteResource): string[] {
+  const via = r.via === undefined ? [] : ['via', r.via];
+  return ['route', verb, r.dst, ...via, 'dev', r.dev];
+}

@@ -1,0 +1,34 @@
+import { HOST_NS, linkKey, type ObservedState, type Resource } from '../model/resource.js';
+
+/**
+ * Names the desired state needs that are taken by objects netrecon does not
+ * own, and macvlan parents that do not exist. Checked before anything changes:
+ * netrecon never adopts what it did not create.
+ */
+export function findConflicts(desired: ReadonlyMap<string, Resource>, observed: ObservedState): string[] {
+  const out: string[] = [];
+  for (const r of desired.values()) {
+    if (observed.resources.has(r.key)) continue;
+    for (const key of namesNeeded(r)) {
+      const foreign = observed.foreign.get(key);
+      if (foreign) out.push(`${r.key} (${r.owner}): ${key} is taken by ${foreign.what}, which netrecon does not own`);
+    }
+    if (r.type === 'macvlan' && !parentExists(r.parent, observed)) {
+      out.push(`${r.key} (${r.owner}): macvlan parent ${r.parent} does not exist on the host`);
+    }
+  }
+  return out;
+}
+
+function namesNeeded(r: Resource): string[] {
+  switch (r.type) {
+    case 'netns': return [r.key];
+    case 'bridge': return [r.key];
+    case 'veth': return [r.key, linkKey(HOST_NS, r.hostName)];
+    case 'macvlan': return [r.key];
+    default: return [];
+  }
+}
+
+const parentExists = (parent: string, observed: ObservedState): boolean =>
+  observed.foreign.has(linkKey(HOST_NS, parent)) || observed.resources.has(linkKey(HOST_NS, parent));

@@ -1,0 +1,108 @@
+import type { AttachmentSpec, ManifestSet, NetworkSpec, SandboxSpec } from '../model/manifest.js';
+import {
+  HOST_NS,
+  addrKey,
+  linkKey,
+  netnsKey,
+  routeKey,
+  type AddrResource,
+  type DesiredState,
+  type Owner,
+  type Resource,
+  type RouteResource,
+} from '../model/resource.js';
+import { cidrToString, familyOf, macFromIpv4, parseCidr } from '../util/cidr.js';
+import { hostVethName } from './names.js';
+
+/** Addresses IPAM decided for one attachment. */
+export interface Assignment {
+  readonly ipv4: string;
+  readonly prefix: number;
+  readonly ipv6?: string;
+  readonly prefix6?: number;
+}
+
+export interface DesiredInput {
+  readonly manifests: ManifestSet;
+  readonly assignments: ReadonlyMap<string, Assignment>;
+}
+
+/** Pure projection: manifests (with IPAM's addresses) -> kernel resources keyed by address. */
+export function desiredFromManifests(input: DesiredInput): DesiredState {
+  const out = new Map<string, Resource>();
+  const add = (r: Resource): void => void out.set(r.key, r);
+  for (const sandbox of input.manifests.sandboxes.values()) sandboxResources(sandbox).forEach(add);
+  for (const network of input.manifests.networks.values()) networkResources(network).forEach(add);
+  for (const attachment of input.manifests.attachments.values()) {
+    const assignment = input.assignments.get(attachment.name);
+    if (!assignment) throw new Error(`bug: no address assigned to attachment ${attachment.name}`);
+    attachmentResources(input.manifests, attachment, assignment).forEach(add);
+  }
+  return { resources: out };
+}
+
+/** The namespace a sandbox's interfaces live in, or undefined when it has none of its own. */
+export const sandboxNetns = (s: SandboxSpec): string | undefined =>
+  s.mode === 'private' || s.mode === 'none' ? (s.netns ?? s.name) : undefined;
+
+function sandboxResources(s: SandboxSpec): Resource[] {
+  const ns = sandboxNetns(s);
+  if (ns === undefined) return [];
+  return [{ type: 'netns', key: netnsKey(ns), ns, owner: `sandbox/${s.name}`, loUp: true }];
+}
+
+function networkResources(n: NetworkSpec): Resource[] {
+  if (n.driver !== 'bridge' || !n.bridge) return [];
+  const owner: Owner = `network/${n.name}`;
+  const name = n.bridge.name;
+  const out: Resource[] = [{ type: 'bridge', key: linkKey(HOST_NS, name), ns: HOST_NS, name, owner, mtu: n.mtu, up: true }];
+  out.push(addr(HOST_NS, name, `${n.gateway}/${prefixOf(n.subnet)}`, owner));
+  if (n.subnet6 && n.gateway6) out.push(addr(HOST_NS, name, `${n.gateway6}/${prefixOf(n.subnet6)}`, owner));
+  return out;
+}
+
+function attachmentResources(m: ManifestSet, a: AttachmentSpec, as: Assignment): Resource[] {
+  const network = m.networks.get(a.network);
+  const sandbox = m.sandboxes.get(a.sandbox);
+  if (!network || !sandbox) throw new Error(`bug: attachment ${a.name} references a missing object`);
+  const ns = sandboxNetns(sandbox);
+  if (ns === undefined) throw new Error(`bug: attachment ${a.name} to sandbox ${sandbox.name} without a netns`);
+  const owner: Owner = `attachment/${a.name}`;
+  const dev = a.interface;
+  const mac = a.mac ?? macFromIpv4(as.ipv4);
+  const link: Resource = network.driver === 'bridge'
+    ? { type: 'veth', key: linkKey(ns, dev), ns, name: dev, owner, mac, mtu: network.mtu, up: true,
+        hostName: hostVethName(sandbox.name, dev), hostMaster: network.bridge?.name ?? '', hostUp: true }
+    : { type: 'macvlan', key: linkKey(ns, dev), ns, name: dev, owner, mac, mtu: network.mtu, up: true,
+        parent: network.macvlan?.parent ?? '', mode: network.macvlan?.mode ?? 'bridge' };
+  const out: Resource[] = [link, addr(ns, dev, `${as.ipv4}/${as.prefix}`, owner)];
+  if (as.ipv6 && as.prefix6 !== undefined) out.push(addr(ns, dev, `${as.ipv6}/${as.prefix6}`, owner));
+  if (a.defaultRoute) {
+    out.push(route(ns, dev, 'default', network.gateway, owner));
+    if (as.ipv6 && network.gateway6) out.push(route(ns, dev, 'default', network.gateway6, owner));
+  }
+  for (const r of a.routes) out.push(route(ns, dev, r.to, r.via, owner));
+  return out;
+}
+
+const prefixOf = (cidr: string): number => {
+  const c = parseCidr(cidr);
+  if (!c) throw new Error(`bug: unvalidated subnet ${cidr}`);
+  return c.prefix;
+};
+
+const addr = (ns: string, dev: string, cidr: string, owner: Owner): AddrResource => ({
+  type: 'addr', key: addrKey(ns, dev, cidr), ns, dev, cidr, family: familyOf(cidr), owner,
+});
+
+function route(ns: string, dev: string, dst: string, via: string, owner: Owner): RouteResource {
+  const family = familyOf(via);
+  const canonical = dst === 'default' ? dst : canonicalCidr(dst);
+  return { type: 'route', key: routeKey(ns, canonical, family), ns, dst: canonical, family, via, dev, owner };
+}
+
+const canonicalCidr = (text: string): string => {
+  const c = parseCidr(text);
+  if (!c) throw new Error(`bug: unvalidated route destination ${text}`);
+  return cidrToString(c);
+};

@@ -1,0 +1,54 @@
+import { PLAN_VERSION, type Command, type Plan, type PlanSummary, type Step } from '../model/plan.js';
+import type { Resource } from '../model/resource.js';
+import { createCommands, deleteCommands, updateCommands } from './commands.js';
+import type { Change } from './diff.js';
+
+/**
+ * Changes -> ordered steps, each with its exact commands and its inverse,
+ * computed now from the observed state (so rollback never has to guess).
+ * Deletes come first in reverse dependency order, then everything else in
+ * dependency order; the executor further groups commands into waves.
+ */
+export function planSteps(changes: readonly Change[], observedDigest: string): Plan {
+  const steps = changes.map((change, id) => stepFor(change, id));
+  return { version: PLAN_VERSION, observedDigest, steps, summary: summarize(steps) };
+}
+
+const recreate = (observed: Resource, covers: readonly Resource[]): Command[] =>
+  [observed, ...covers].flatMap(createCommands);
+
+function stepFor(change: Change, id: number): Step {
+  switch (change.action) {
+    case 'create': {
+      const r = change.desired;
+      return { id, address: r.key, action: 'create', owner: r.owner, covers: [], commands: createCommands(r), inverse: deleteCommands(r) };
+    }
+    case 'delete': {
+      const r = change.observed;
+      return { id, address: r.key, action: 'delete', owner: r.owner, covers: change.covers.map((c) => c.key),
+        commands: deleteCommands(r), inverse: recreate(r, change.covers) };
+    }
+    case 'update': {
+      const { desired: d, observed: o } = change;
+      return { id, address: d.key, action: 'update', owner: d.owner, covers: [], changes: change.fields,
+        commands: updateCommands(o, d), inverse: updateCommands(d, o) };
+    }
+    case 'replace': {
+      const { desired: d, observed: o } = change;
+      return { id, address: d.key, action: 'replace', owner: d.owner, covers: change.covers.map((c) => c.key), changes: change.fields,
+        commands: [...deleteCommands(o), ...createCommands(d)], inverse: [...deleteCommands(d), ...recreate(o, change.covers)] };
+    }
+  }
+}
+
+function summarize(steps: readonly Step[]): PlanSummary {
+  let create = 0;
+  let update = 0;
+  let del = 0;
+  for (const s of steps) {
+    if (s.action === 'create' || s.action === 'replace') create++;
+    if (s.action === 'delete' || s.action === 'replace') del++;
+    if (s.action === 'update') update++;
+  }
+  return { create, update, delete: del };
+}

@@ -1,0 +1,32 @@
+import equal from 'fast-deep-equal';
+import type { Resource } from '../model/resource.js';
+import { diffStates, type DiffOptions } from './diff.js';
+
+/** Differences that remain between desired and observed state after an apply; empty means converged. */
+export function verifyApplied(
+  desired: ReadonlyMap<string, Resource>,
+  observed: ReadonlyMap<string, Resource>,
+  options: DiffOptions,
+): string[] {
+  return diffStates(desired, observed, options).map(describeChange);
+}
+
+const describeChange = (c: ReturnType<typeof diffStates>[number]): string => {
+  switch (c.action) {
+    case 'create': return `${c.desired.key}: missing`;
+    case 'delete': return `${c.observed.key}: still present`;
+    default: return `${c.desired.key}: ${c.fields.map((f) => `${f.field} is ${String(f.from)}, want ${String(f.to)}`).join(', ')}`;
+  }
+};
+
+/** Differences between two observed owned states (rollback must restore `before` exactly). */
+export function compareOwnedStates(before: ReadonlyMap<string, Resource>, after: ReadonlyMap<string, Resource>): string[] {
+  const out: string[] = [];
+  for (const [key, r] of before) {
+    const now = after.get(key);
+    if (!now) out.push(`${key}: gone (was ${r.owner})`);
+    else if (!equal(r, now)) out.push(`${key}: differs`);
+  }
+  for (const key of after.keys()) if (!before.has(key)) out.push(`${key}: appeared`);
+  return out.sort();
+}

@@ -1,0 +1,81 @@
+/**
+ * Walks test/fixtures/plan/<case>/: desired.yaml (manifests), observed.json
+ * (the live state, written as edits of the desired state), options.json
+ * (optional: {"prune": false} or {"intent": "delete"}), and the expected
+ * plan.txt / plan.sh, or conflicts.txt. Pure: no kernel, no files written.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { allocateAddresses, emptyLeaseTable } from '../../src/ipam/index.js';
+import { manifestsFromTexts } from '../../src/manifest/index.js';
+import type { ManifestSet } from '../../src/model/manifest.js';
+import type { ForeignObject, ObservedState, Resource } from '../../src/model/resource.js';
+import { findConflicts } from '../../src/reconcile/conflicts.js';
+import { desiredFromManifests } from '../../src/reconcile/desired.js';
+import { desiredAfterDelete } from '../../src/reconcile/delete.js';
+import { diffStates } from '../../src/reconcile/diff.js';
+import { planSteps } from '../../src/reconcile/plan.js';
+import { planToShell } from '../../src/render/plan-sh.js';
+import { planToText } from '../../src/render/plan-text.js';
+import { ownersOf } from '../../src/engine/prepare.js';
+
+const root = fileURLToPath(new URL('../../../test/fixtures/plan/', import.meta.url));
+const update = process.env.NETRECON_UPDATE_FIXTURES === '1';
+
+interface ObservedEdits {
+  readonly fromDesired?: boolean;
+  readonly remove?: readonly string[];
+  readonly set?: Readonly<Record<string, Record<string, unknown>>>;
+  readonly add?: readonly Resource[];
+  readonly foreign?: readonly ForeignObject[];
+}
+
+function loadSet(dir: string): ManifestSet {
+  const file = join(dir, 'desired.yaml');
+  const result = manifestsFromTexts([{ file: 'desired.yaml', text: readFileSync(file, 'utf8') }]);
+  if (!result.ok) throw new Error(`fixture ${dir} has invalid manifests: ${JSON.stringify(result.diagnostics)}`);
+  return result.set;
+}
+
+function observedFrom(edits: ObservedEdits, desired: ReadonlyMap<string, Resource>): ObservedState {
+  const resources = new Map(edits.fromDesired ? desired : []);
+  for (const key of edits.remove ?? []) assert.ok(resources.delete(key), `fixture removes unknown key ${key}`);
+  for (const [key, fields] of Object.entries(edits.set ?? {})) {
+    const r = resources.get(key);
+    assert.ok(r, `fixture edits unknown key ${key}`);
+    resources.set(key, { ...r, ...fields } as Resource);
+  }
+  for (const r of edits.add ?? []) resources.set(r.key, r);
+  return { resources, foreign: new Map((edits.foreign ?? []).map((f) => [f.key, f])) };
+}
+
+function expectFile(dir: string, name: string, actual: string): void {
+  const path = join(dir, name);
+  if (update) writeFileSync(path, actual);
+  assert.equal(actual, readFileSync(path, 'utf8'), `${name} differs for ${dir}`);
+}
+
+for (const name of readdirSync(root).sort()) {
+  test(`plan fixture: ${name}`, () => {
+    const dir = join(root, name);
+    const manifests = loadSet(dir);
+    const options = existsSync(join(dir, 'options.json')) ? JSON.parse(readFileSync(join(dir, 'options.json'), 'utf8')) as { prune?: boolean; intent?: string } : {};
+    const allocation = allocateAddresses({ manifests, leases: emptyLeaseTable() });
+    assert.deepEqual(allocation.diagnostics, []);
+    const desired = desiredFromManifests({ manifests, assignments: allocation.assignments }).resources;
+    const observed = observedFrom(JSON.parse(readFileSync(join(dir, 'observed.json'), 'utf8')) as ObservedEdits, desired);
+    if (existsSync(join(dir, 'conflicts.txt'))) {
+      expectFile(dir, 'conflicts.txt', `${findConflicts(desired, observed).join('\n')}\n`);
+      return;
+    }
+    const owners = ownersOf(manifests);
+    const prune = options.intent === 'delete' ? (r: Resource) => owners.has(r.owner) : () => options.prune ?? true;
+    const wanted = options.intent === 'delete' ? desiredAfterDelete(observed.resources, prune) : desired;
+    const plan = planSteps(diffStates(wanted, observed.resources, { prune }), 'fixture');
+    expectFile(dir, 'plan.txt', planToText(plan));
+    expectFile(dir, 'plan.sh', planToShell(plan));
+  });
+}
