@@ -18,11 +18,14 @@ const leadingIndicators = (content: string): number => {
   return m === null ? 0 : (m[0].match(/[-?:]/g) ?? []).length;
 };
 
-function updateFlow(state: ScanState, line: string): void {
+/** Follows the brackets of one line; returns the deepest flow level reached on it. */
+function updateFlow(state: ScanState, line: string): number {
+  let deepest = state.flow;
   for (const ch of line) {
-    if (ch === '[' || ch === '{') state.flow++;
+    if (ch === '[' || ch === '{') deepest = Math.max(deepest, ++state.flow);
     else if ((ch === ']' || ch === '}') && state.flow > 0) state.flow--;
   }
+  return deepest;
 }
 
 function lineDepth(state: ScanState, line: string): number {
@@ -32,8 +35,8 @@ function lineDepth(state: ScanState, line: string): number {
     while (state.indents.length > 0 && (state.indents.at(-1) ?? 0) >= indent) state.indents.pop();
     state.indents.push(indent);
   }
-  updateFlow(state, line);
-  return state.indents.length + leadingIndicators(content) + state.flow;
+  const flow = updateFlow(state, line);
+  return state.indents.length + leadingIndicators(content) + flow;
 }
 
 /** Offset of the first line deeper than `limit`, or undefined when the text stays within it. */
