@@ -1,7 +1,7 @@
 import type { PublishSpec, RouteSpec } from '../../model/manifest.js';
 import { cidrToString, contains, familyOf, ipToBigint, isCanonical, isIp, parseCidr } from '../../util/cidr.js';
 import type { Item } from '../documents.js';
-import { hostAddressProblem } from './common.js';
+import { hostAddressProblem, normalizeIp } from './common.js';
 import type { Findings } from './common.js';
 import type { NetworkEntry } from './networks.js';
 
@@ -65,7 +65,10 @@ export function checkRoutes(item: AttItem, net: NetworkEntry | undefined, f: Fin
     const found = routeProblem(route, net);
     if (found !== undefined) f.field(item.at, ['spec', 'routes', i, found.field], 'route', found.problem);
   });
-  return routes.map((r) => ({ to: r.to, via: r.via }));
+  return routes.map((r) => {
+    const to = parseCidr(r.to);
+    return { to: to === undefined ? r.to : cidrToString(to), via: normalizeIp(r.via) };
+  });
 }
 
 /** Published ports with defaults; only bridge networks that are not internal publish. */
@@ -74,7 +77,7 @@ export function checkPublish(item: AttItem, net: NetworkEntry | undefined, f: Fi
     hostPort: p.hostPort,
     port: p.port,
     protocol: p.protocol ?? 'tcp',
-    hostIP: p.hostIP ?? '0.0.0.0',
+    hostIP: normalizeIp(p.hostIP ?? '0.0.0.0'),
   }));
   publish.forEach((p, i) => {
     if (!isIp(p.hostIP)) f.field(item.at, ['spec', 'publish', i, 'hostIP'], 'address', `${p.hostIP} is not an IP address`);

@@ -1,6 +1,7 @@
 import type { AttachmentSpec, SandboxSpec } from '../../model/manifest.js';
 import type { Item } from '../documents.js';
 import { checkAddress, checkAddress6, checkMac, checkPublish, checkRoutes } from './attachment-fields.js';
+import { normalizeIp } from './common.js';
 import type { Findings } from './common.js';
 import { checkAttachmentCollisions } from './attachment-collisions.js';
 import type { NetworkEntry } from './networks.js';
@@ -53,7 +54,7 @@ function attachmentEntry(item: AttItem, inputs: AttachmentInputs, f: Findings): 
     sandbox: item.spec.sandbox,
     network: item.spec.network,
     ...(address === undefined ? {} : { address }),
-    ...(address6 === undefined ? {} : { address6 }),
+    ...(address6 === undefined ? {} : { address6: normalizeIp(address6) }),
     ...(mac === undefined ? {} : { mac }),
     routes: checkRoutes(item, network, f),
     publish: checkPublish(item, network, f),

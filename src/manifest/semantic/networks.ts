@@ -2,7 +2,7 @@ import type { BridgeOptions, MacvlanOptions, NetworkSpec } from '../../model/man
 import { cidrToString, containsCidr, familyOf, firstHost, isCanonical, isIp, overlaps, parseCidr } from '../../util/cidr.js';
 import type { Cidr } from '../../util/cidr.js';
 import type { Item } from '../documents.js';
-import { collisions, hostAddressProblem, shortRef } from './common.js';
+import { collisions, hostAddressProblem, normalizeIp, shortRef } from './common.js';
 import type { Findings } from './common.js';
 
 /** A network after its checks, with the parsed prefixes later checks need. */
@@ -113,7 +113,7 @@ function networkEntry(item: NetItem, f: Findings): NetworkEntry {
     subnet: cidrToString(cidr),
     gateway: gateway ?? firstHost(cidr),
     ipRange,
-    ...(cidr6 === undefined ? {} : { subnet6: cidrToString(cidr6), gateway6: gateway6 ?? firstHost(cidr6) }),
+    ...(cidr6 === undefined ? {} : { subnet6: cidrToString(cidr6), gateway6: gateway6 === undefined ? firstHost(cidr6) : normalizeIp(gateway6) }),
     ...(mtu === undefined ? {} : { mtu }),
     ...(bridge === undefined ? {} : { bridge }),
     ...(macvlan === undefined ? {} : { macvlan }),
