@@ -17,12 +17,15 @@ const root = fileURLToPath(new URL('../../../test/fixtures/manifests/', import.m
 const plain = (value: unknown): unknown =>
   JSON.parse(JSON.stringify(value, (_k, v: unknown) => (v instanceof Map ? Object.fromEntries(v) : v)));
 
-/** The part of `actual` that `expected` names: keys of objects only, arrays and scalars whole. */
+/**
+ * The part of `actual` that `expected` names: keys of objects only, arrays and
+ * scalars whole; an absent field reads as null, so `"netns": null` asserts absence.
+ */
 function pick(actual: unknown, expected: unknown): unknown {
   if (typeof expected !== 'object' || expected === null || Array.isArray(expected)) return actual;
   if (typeof actual !== 'object' || actual === null || Array.isArray(actual)) return actual;
   const a = actual as Record<string, unknown>;
-  return Object.fromEntries(Object.entries(expected).map(([k, v]) => [k, pick(a[k], v)]));
+  return Object.fromEntries(Object.entries(expected).map(([k, v]) => [k, a[k] === undefined ? null : pick(a[k], v)]));
 }
 
 for (const name of readdirSync(root).sort()) {
