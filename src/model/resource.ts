@@ -41,6 +41,8 @@ export interface BridgeResource {
   readonly ns: typeof HOST_NS;
   readonly name: string;
   readonly owner: Owner;
+  /** Set explicitly (like CNI) so it does not follow the lowest port's MAC as ports come and go. */
+  readonly mac: string;
   readonly mtu?: number;
   readonly up: boolean;
 }

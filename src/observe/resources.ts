@@ -43,7 +43,7 @@ function classifyOwnedLink(ns: string, link: IpLink, owner: Owner, hostIndex: If
   const attachment = owner.startsWith('attachment/');
   if (attachment && link.kind === 'veth') return { end: { ns, link, owner } };
   if (ns === HOST_NS && link.kind === 'bridge') {
-    return { resource: { type: 'bridge', key, ns: HOST_NS, name: link.ifname, owner, ...mtuOf(link), up: link.up } };
+    return { resource: { type: 'bridge', key, ns: HOST_NS, name: link.ifname, owner, mac: link.mac ?? '', ...mtuOf(link), up: link.up } };
   }
   if (ns !== HOST_NS && attachment && link.kind === 'macvlan') {
     const parent = macvlanParent(link, hostIndex);

@@ -49,7 +49,9 @@ export function deleteCommands(r: Resource): IpCommand[] {
 /** Commands turning `from` into `to` (same key and type; only updatable fields differ). */
 export function updateCommands(from: Resource, to: Resource): IpCommand[] {
   if (to.type === 'netns') return [ip(to.ns, Wave.nsCreate, 'link', 'set', 'lo', 'alias', ownerAlias(to.owner), upDown(to.loUp))];
-  if (to.type === 'bridge') return [ip(HOST_NS, Wave.hostCreate, 'link', 'set', to.name, ...mtuArgs(to.mtu), 'alias', ownerAlias(to.owner), upDown(to.up))];
+  if (to.type === 'bridge') {
+    return [ip(HOST_NS, Wave.hostCreate, 'link', 'set', to.name, 'address', to.mac, ...mtuArgs(to.mtu), 'alias', ownerAlias(to.owner), upDown(to.up))];
+  }
   if (to.type === 'veth' && from.type === 'veth') return updateVeth(from, to);
   if (to.type === 'macvlan') return [setInside(to)];
   if (to.type === 'route') return [ip(to.ns, createWave(to.ns), ...routeArgs('replace', to))];
@@ -65,7 +67,7 @@ function createNetns(r: NetnsResource): IpCommand[] {
 
 function createBridge(r: BridgeResource): IpCommand[] {
   return [
-    ip(HOST_NS, Wave.hostCreate, 'link', 'add', r.name, ...mtuArgs(r.mtu), 'type', 'bridge'),
+    ip(HOST_NS, Wave.hostCreate, 'link', 'add', r.name, 'address', r.mac, ...mtuArgs(r.mtu), 'type', 'bridge'),
     ip(HOST_NS, Wave.hostCreate, 'link', 'set', r.name, 'alias', ownerAlias(r.owner), upDown(r.up)),
   ];
 }

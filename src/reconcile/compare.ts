@@ -8,7 +8,7 @@ import { linkKey, netnsKey, type Resource } from '../model/resource.js';
  */
 const UPDATABLE: Record<Resource['type'], readonly string[]> = {
   netns: ['loUp', 'owner'],
-  bridge: ['mtu', 'up', 'owner'],
+  bridge: ['mac', 'mtu', 'up', 'owner'],
   veth: ['mac', 'mtu', 'up', 'hostMaster', 'hostUp', 'owner'],
   macvlan: ['mac', 'mtu', 'up', 'owner'],
   addr: [],

@@ -55,7 +55,8 @@ function networkResources(n: NetworkSpec): Resource[] {
   if (n.driver !== 'bridge' || !n.bridge) return [];
   const owner: Owner = `network/${n.name}`;
   const name = n.bridge.name;
-  const out: Resource[] = [{ type: 'bridge', key: linkKey(HOST_NS, name), ns: HOST_NS, name, owner, mtu: n.mtu, up: true }];
+  const mac = macFromIpv4(n.gateway);
+  const out: Resource[] = [{ type: 'bridge', key: linkKey(HOST_NS, name), ns: HOST_NS, name, owner, mac, mtu: n.mtu, up: true }];
   out.push(addr(HOST_NS, name, `${n.gateway}/${prefixOf(n.subnet)}`, owner));
   if (n.subnet6 && n.gateway6) out.push(addr(HOST_NS, name, `${n.gateway6}/${prefixOf(n.subnet6)}`, owner));
   return out;
