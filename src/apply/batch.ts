@@ -1,6 +1,7 @@
 import { HOST_NS } from '../model/resource.js';
 import type { Batch } from '../reconcile/batches.js';
 import type { Runner } from '../util/runner.js';
+import { describeCommand, runSingle } from './single.js';
 
 export interface BatchOptions {
   readonly runner: Runner;
@@ -26,6 +27,10 @@ export function batchArgv(ns: string, netnsDir: string, force: boolean): [string
 }
 
 export async function runBatch(batch: Batch, options: BatchOptions): Promise<BatchOutcome> {
+  if (batch.kind === 'single') {
+    const reason = await runSingle(batch.lines[0].command, options.runner);
+    return reason === undefined ? { batch, failedLines: [], completed: 1, stderr: '' } : { batch, failedLines: [0], completed: 0, stderr: reason };
+  }
   const [file, args] = batchArgv(batch.ns, options.netnsDir, options.force);
   const input = `${batch.lines.map((l) => l.command.args.join(' ')).join('\n')}\n`;
   const result = await options.runner.run(file, args, { input });
@@ -40,8 +45,8 @@ export async function runBatch(batch: Batch, options: BatchOptions): Promise<Bat
 export function describeFailure(o: BatchOutcome): string {
   const first = o.failedLines[0];
   const line = first === undefined ? undefined : o.batch.lines[first];
-  const where = o.batch.ns === HOST_NS ? 'host' : `netns ${o.batch.ns}`;
-  const cmd = line ? `ip ${line.command.args.join(' ')}` : 'ip -batch';
+  const where = o.batch.kind === 'single' || o.batch.ns === HOST_NS ? 'host' : `netns ${o.batch.ns}`;
+  const cmd = line ? describeCommand(line.command) : 'ip -batch';
   const reason = o.stderr.split('\n').find((l) => !l.startsWith('Command failed')) ?? o.stderr;
   return `${where}: \`${cmd}\` failed: ${reason}`;
 }

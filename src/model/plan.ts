@@ -31,7 +31,31 @@ export interface IpCommand {
   readonly args: readonly string[];
 }
 
-export type Command = IpCommand;
+/** One `nft -f` transaction (text), or `nft -j -f` (json: a ruleset as `nft -j list` prints it). */
+export interface NftCommand {
+  readonly tool: 'nft';
+  readonly wave: Wave;
+  readonly format: 'text' | 'json';
+  readonly script: string;
+}
+
+/** Write a value under /proc/sys in the host namespace (e.g. net.ipv4.ip_forward). */
+export interface SysctlCommand {
+  readonly tool: 'sysctl';
+  readonly wave: Wave;
+  readonly key: string;
+  readonly value: string;
+}
+
+/** Write (content) or remove (null) a file netrecon owns, e.g. /etc/netns/<ns>/resolv.conf. */
+export interface FileCommand {
+  readonly tool: 'file';
+  readonly wave: Wave;
+  readonly path: string;
+  readonly content: string | null;
+}
+
+export type Command = IpCommand | NftCommand | SysctlCommand | FileCommand;
 
 export type Action = 'create' | 'update' | 'delete' | 'replace';
 

@@ -1,35 +1,45 @@
-import type { IpCommand, Step, Wave } from '../model/plan.js';
+import type { Command, IpCommand, Step, Wave } from '../model/plan.js';
 
-/** One `ip -batch` invocation: consecutive commands of one wave in one namespace. */
-export interface Batch {
-  readonly wave: Wave;
-  readonly ns: string;
-  readonly lines: readonly BatchLine[];
-}
+/**
+ * One unit of execution: an `ip -batch` of consecutive commands of one wave
+ * in one namespace, or a single other command (nft transaction, sysctl, file).
+ */
+export type Batch =
+  | { readonly kind: 'ip'; readonly wave: Wave; readonly ns: string; readonly lines: readonly BatchLine<IpCommand>[] }
+  | { readonly kind: 'single'; readonly wave: Wave; readonly ns: string; readonly lines: readonly [BatchLine<Command>] };
 
-export interface BatchLine {
+export interface BatchLine<C extends Command = Command> {
   readonly stepId: number;
-  readonly command: IpCommand;
+  readonly command: C;
 }
+
+const SINGLE_NS = '@single';
 
 /**
  * Group commands into waves (ascending), and each wave into one batch per
- * namespace, keeping the given order inside a batch. Used by the executor,
- * by rollback (on inverses) and by `plan -o sh`, so all three agree.
+ * namespace, keeping the given order inside a batch; other tools run one by
+ * one after the wave's ip batches. Used by the executor, by rollback (on
+ * inverses) and by `plan -o sh`, so all three agree.
  */
 export function batchesOf(lines: readonly BatchLine[]): Batch[][] {
-  const waves = new Map<Wave, Map<string, BatchLine[]>>();
+  const waves = new Map<Wave, { ip: Map<string, BatchLine<IpCommand>[]>; single: BatchLine[] }>();
   for (const line of lines) {
-    const { wave, ns } = line.command;
-    let byNs = waves.get(wave);
-    if (!byNs) waves.set(wave, (byNs = new Map()));
-    const list = byNs.get(ns);
-    if (list) list.push(line);
-    else byNs.set(ns, [line]);
+    const { wave } = line.command;
+    let w = waves.get(wave);
+    if (!w) waves.set(wave, (w = { ip: new Map(), single: [] }));
+    if (line.command.tool !== 'ip') {
+      w.single.push(line);
+      continue;
+    }
+    const ipLine = line as BatchLine<IpCommand>;
+    const list = w.ip.get(ipLine.command.ns);
+    if (list) list.push(ipLine);
+    else w.ip.set(ipLine.command.ns, [ipLine]);
   }
-  return [...waves.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([wave, byNs]) => [...byNs.entries()].map(([ns, ls]) => ({ wave, ns, lines: ls })));
+  return [...waves.entries()].sort(([a], [b]) => a - b).map(([wave, w]) => [
+    ...[...w.ip.entries()].map(([ns, ls]): Batch => ({ kind: 'ip', wave, ns, lines: ls })),
+    ...w.single.map((l): Batch => ({ kind: 'single', wave, ns: SINGLE_NS, lines: [l] })),
+  ]);
 }
 
 export const forwardLines = (steps: readonly Step[]): BatchLine[] =>

@@ -1,18 +1,42 @@
-import type { Plan } from '../model/plan.js';
+import type { Command, Plan } from '../model/plan.js';
 import { HOST_NS } from '../model/resource.js';
-import { batchesOf, forwardLines } from '../reconcile/batches.js';
+import { batchesOf, forwardLines, type Batch } from '../reconcile/batches.js';
 
 /** Quote for bash only when needed; netrecon's names are validated, this is belt and braces. */
 const quote = (s: string): string => (/^[A-Za-z0-9_./:@%+=,-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`);
 
+/** A heredoc delimiter that does not occur in the body. */
+const delimiter = (body: string): string => {
+  let d = 'EOF';
+  while (body.split('\n').includes(d)) d = `${d}_`;
+  return d;
+};
+
+const heredoc = (head: string, body: string): string[] => {
+  const d = delimiter(body);
+  return [`${head} <<'${d}'`, body, d];
+};
+
+function singleToShell(c: Command): string[] {
+  switch (c.tool) {
+    case 'nft': return heredoc(`nft ${c.format === 'json' ? '-j ' : ''}-f -`, c.script.replace(/\n$/, ''));
+    case 'sysctl': return [`echo ${quote(c.value)} > /proc/sys/${c.key.replaceAll('.', '/')}`];
+    case 'file': return c.content === null ? [`rm -f ${quote(c.path)}`]
+      : [`mkdir -p ${quote(c.path.replace(/\/[^/]*$/, ''))}`, ...heredoc(`cat > ${quote(c.path)}`, c.content.replace(/\n$/, ''))];
+    case 'ip': return [`ip ${c.args.map(quote).join(' ')}`];
+  }
+}
+
+function batchToShell(b: Batch): string[] {
+  if (b.kind === 'single') return singleToShell(b.lines[0].command);
+  const head = b.ns === HOST_NS ? 'ip -batch -' : `ip -n ${quote(b.ns)} -batch -`;
+  return heredoc(head, b.lines.map((l) => l.command.args.map(quote).join(' ')).join('\n'));
+}
+
 /** `plan -o sh`: the same batches the executor runs, as a bash script. */
 export function planToShell(plan: Plan): string {
-  const out = ['#!/usr/bin/env bash', `# netrecon plan: ${plan.summary.create} to create, ${plan.summary.update} to update, ${plan.summary.delete} to delete`, 'set -e'];
-  for (const wave of batchesOf(forwardLines(plan.steps))) {
-    for (const batch of wave) {
-      const head = batch.ns === HOST_NS ? 'ip -batch - <<'+"'EOF'" : `ip -n ${quote(batch.ns)} -batch - <<'EOF'`;
-      out.push(head, ...batch.lines.map((l) => l.command.args.map(quote).join(' ')), 'EOF');
-    }
-  }
+  const { create, update, delete: del } = plan.summary;
+  const out = ['#!/usr/bin/env bash', `# netrecon plan: ${create} to create, ${update} to update, ${del} to delete`, 'set -e'];
+  for (const wave of batchesOf(forwardLines(plan.steps))) for (const b of wave) out.push(...batchToShell(b));
   return `${out.join('\n')}\n`;
 }

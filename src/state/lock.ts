@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
-import { errorMessage, LockHeldError, NetreconError } from '../model/errors.js';
+import { LockHeldError, NetreconError } from '../model/errors.js';
 import type { StateDir } from './dir.js';
-import { createExclusive, isHolderAlive, type LockRecord, readHeld } from './lockfile.js';
+import { createExclusive, isHolderAlive, type LockRecord, readHeld, unlinkIfExists } from './lockfile.js';
 import { processStartTime } from './proc.js';
 import { removeStale } from './takeover.js';
 
@@ -69,10 +69,5 @@ async function tryAcquire(path: string, record: LockRecord): Promise<number | un
 
 async function releaseLock(path: string, record: LockRecord): Promise<void> {
   const seen = await readHeld(path);
-  if (seen?.record?.pid !== record.pid || seen.record.token !== record.token) return;
-  try {
-    await unlinkFile(path);
-  } catch (e: unknown) {
-    throw new NetreconError('state-io', `cannot release the lock ${path}: ${errorMessage(e)}`);
-  }
+  if (seen?.record?.pid === record.pid && seen.record.token === record.token) await unlinkIfExists(path);
 }

@@ -32,7 +32,7 @@ export interface HeldFile {
 }
 
 export const lockIoError = (path: string, e: unknown): NetreconError =>
-  new NetreconError('state-io', `cannot take the lock ${path}: ${errorMessage(e)}`);
+  new NetreconError('state-io', `lock file ${path}: ${errorMessage(e)}`);
 
 export async function unlinkIfExists(path: string): Promise<void> {
   try {

@@ -1,0 +1,51 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Command } from '../model/plan.js';
+import type { Runner } from '../util/runner.js';
+
+/** Result of one non-ip command: undefined on success, else the reason. */
+export type SingleResult = string | undefined;
+
+const SYSCTL_KEY = /^[a-z0-9_]+(\.[A-Za-z0-9_-]+)+$/;
+
+/** Run an nft transaction, a sysctl write or a file write/removal. */
+export async function runSingle(command: Command, runner: Runner): Promise<SingleResult> {
+  switch (command.tool) {
+    case 'nft': {
+      const args = command.format === 'json' ? ['-j', '-f', '-'] : ['-f', '-'];
+      const r = await runner.run('nft', args, { input: command.script });
+      return r.exitCode === 0 ? undefined : r.stderr.trim() || `nft exited ${r.exitCode}`;
+    }
+    case 'sysctl': {
+      if (!SYSCTL_KEY.test(command.key)) throw new Error(`bug: invalid sysctl key ${command.key}`);
+      return attempt(() => writeFile(`/proc/sys/${command.key.replaceAll('.', '/')}`, `${command.value}\n`));
+    }
+    case 'file':
+      return attempt(async () => {
+        if (command.content === null) return rm(command.path, { force: true });
+        await mkdir(dirname(command.path), { recursive: true, mode: 0o755 });
+        await writeFile(command.path, command.content, { mode: 0o644 });
+      });
+    case 'ip':
+      throw new Error('bug: ip commands run in batches');
+  }
+}
+
+async function attempt(fn: () => Promise<unknown>): Promise<SingleResult> {
+  try {
+    await fn();
+    return undefined;
+  } catch (e: unknown) {
+    return e instanceof Error ? e.message : String(e);
+  }
+}
+
+/** How a command reads in messages and in `plan -o sh`. */
+export function describeCommand(command: Command): string {
+  switch (command.tool) {
+    case 'ip': return `ip ${command.args.join(' ')}`;
+    case 'nft': return `nft ${command.format === 'json' ? '-j ' : ''}-f - (table inet netrecon)`;
+    case 'sysctl': return `sysctl -w ${command.key}=${command.value}`;
+    case 'file': return command.content === null ? `rm -f ${command.path}` : `write ${command.path}`;
+  }
+}
