@@ -2,12 +2,13 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { LockHeldError } from '../../../src/model/errors.js';
+import { LockHeldError, NetreconError } from '../../../src/model/errors.js';
 import { acquireLock, openStateDir, type StateDir } from '../../../src/state/index.js';
+import { readHeld } from '../../../src/state/lockfile.js';
 import { deadPid, liveProcess, lockText, tempDir } from '../../helpers/state-fixtures.js';
 
 const CHILD = fileURLToPath(new URL('../../helpers/lock-child.js', import.meta.url));
@@ -89,6 +90,28 @@ describe('acquireLock', () => {
       await assert.rejects(acquireLock(state), heldBy(other.pid), 'the same start time is the same holder');
     } finally {
       await other.stop();
+    }
+  });
+
+  it('takes over a stale lock whose takeover claim was abandoned by a dead process', async () => {
+    await writeFile(state.pathOf('lock'), lockText({ pid: await deadPid() }));
+    const stale = await readHeld(state.pathOf('lock'));
+    await writeFile(`${state.pathOf('lock')}.claim-${stale?.id}`, lockText({ pid: await deadPid(), token: 'abandoned' }));
+    await (await acquireLock(state)).release();
+  });
+
+  it('leaves a stale lock alone while a live process is taking it over', async () => {
+    await writeFile(state.pathOf('lock'), lockText({ pid: await deadPid() }));
+    const claim = `${state.pathOf('lock')}.claim-${(await readHeld(state.pathOf('lock')))?.id}`;
+    const other = await liveProcess();
+    try {
+      await writeFile(claim, lockText({ pid: other.pid }));
+      await assert.rejects(acquireLock(state), (e: unknown) => e instanceof NetreconError && e.code === 'lock-contended');
+      assert.ok(existsSync(state.pathOf('lock')));
+    } finally {
+      await other.stop();
+      await rm(claim);
+      await rm(state.pathOf('lock'));
     }
   });
 
