@@ -1,4 +1,4 @@
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Command } from '../model/plan.js';
 import type { Runner } from '../util/runner.js';
@@ -22,7 +22,10 @@ export async function runSingle(command: Command, runner: Runner): Promise<Singl
     }
     case 'file':
       return attempt(async () => {
-        if (command.content === null) return rm(command.path, { force: true });
+        if (command.content === null) {
+          await rm(command.path, { force: true });
+          return rmdir(dirname(command.path)).catch(() => undefined); // only when empty
+        }
         await mkdir(dirname(command.path), { recursive: true, mode: 0o755 });
         await writeFile(command.path, command.content, { mode: 0o644 });
       });

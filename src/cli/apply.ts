@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import { applyPrepared } from '../engine/apply.js';
 import { prepare, type Intent } from '../engine/prepare.js';
+import { recordApplied, recordDeleted } from '../engine/records.js';
 import type { Plan } from '../model/plan.js';
 import { requireOutput, type ParsedArgs } from './args.js';
 import { engineDeps, makeLogger, requirePrivileges } from './context.js';
@@ -29,6 +30,8 @@ export async function runApply(args: ParsedArgs, out: Writable): Promise<number>
     }
     if (output === 'text') out.write(renderPlan(prepared.plan, 'text').replace(/^No changes\.\n$/, ''));
     const result = await applyPrepared(deps, state, prepared);
+    if (intent.kind === 'delete') await recordDeleted(state, manifests);
+    else await recordApplied(state, manifests, !intent.prune);
     const durationMs = Math.round(performance.now() - started);
     logger.info({ command: args.command, ...prepared.plan.summary, steps: result.steps, batches: result.batches, durationMs }, `${args.command} complete`);
     out.write(output === 'json' ? `${JSON.stringify({ plan: prepared.plan, applied: true, durationMs }, null, 2)}\n`

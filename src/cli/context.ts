@@ -4,6 +4,7 @@ import { EnvironmentError } from '../model/errors.js';
 import { createLogger, type LogFormat, type Logger } from '../log.js';
 import type { EngineDeps } from '../engine/context.js';
 import type { Batch } from '../reconcile/batches.js';
+import { ETC_NETNS } from '../reconcile/desired-files.js';
 import { SpawnError, execaRunner, type Runner } from '../util/runner.js';
 import { usage, type ParsedArgs } from './args.js';
 
@@ -68,6 +69,7 @@ export function engineDeps(args: ParsedArgs, logger: Logger): EngineDeps {
     logger,
     stateDir: stateDirOf(args),
     netnsDir: NETNS_DIR,
+    etcNetnsDir: ETC_NETNS,
     concurrency: Math.max(2, availableParallelism() * 2),
     faultInjector: faultInjectorFromEnv(),
   };

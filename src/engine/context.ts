@@ -8,6 +8,8 @@ export interface EngineDeps {
   readonly logger: Logger;
   readonly stateDir: string;
   readonly netnsDir: string;
+  /** Where per-sandbox resolv.conf and hosts live (/etc/netns). */
+  readonly etcNetnsDir: string;
   /** Namespaces read or written at once. */
   readonly concurrency: number;
   /** Test seam: throw from it to make a batch fail (see NETRECON_FAULT). */

@@ -3,9 +3,10 @@ import { ConflictError, ManifestError } from '../model/errors.js';
 import type { Plan } from '../model/plan.js';
 import type { ObservedState, Owner, Resource } from '../model/resource.js';
 import { allocateAddresses, emptyLeaseTable, leasesFromObserved, type LeaseTable } from '../ipam/index.js';
+import { observeFiles, withFiles } from '../observe/files.js';
 import { digestObserved, observeState } from '../observe/index.js';
 import { desiredAfterDelete } from '../reconcile/delete.js';
-import { findConflicts } from '../reconcile/conflicts.js';
+import { findConflicts, useExistingVlans } from '../reconcile/conflicts.js';
 import { desiredFromManifests } from '../reconcile/desired.js';
 import { diffStates } from '../reconcile/diff.js';
 import { planSteps } from '../reconcile/plan.js';
@@ -27,8 +28,13 @@ export interface Prepared {
   readonly leaseSource: 'file' | 'rebuilt';
 }
 
-export const observe = (deps: EngineDeps): Promise<ObservedState> =>
-  observeState(deps.runner, { netnsDir: deps.netnsDir, concurrency: deps.concurrency });
+export async function observe(deps: EngineDeps): Promise<ObservedState> {
+  const [kernel, files] = await Promise.all([
+    observeState(deps.runner, { netnsDir: deps.netnsDir, concurrency: deps.concurrency }),
+    observeFiles(deps.etcNetnsDir),
+  ]);
+  return withFiles(kernel, files);
+}
 
 /** Read everything, then call the pure planner once. */
 export async function prepare(deps: EngineDeps, state: StateDir | undefined, manifests: ManifestSet, intent: Intent): Promise<Prepared> {
@@ -37,7 +43,7 @@ export async function prepare(deps: EngineDeps, state: StateDir | undefined, man
   if (intent.kind === 'delete') return prepareDelete(observed, manifests, prior);
   const allocation = allocateAddresses({ manifests, leases: prior });
   if (allocation.diagnostics.length > 0) throw new ManifestError(allocation.diagnostics);
-  const desired = desiredFromManifests({ manifests, assignments: allocation.assignments }).resources;
+  const desired = useExistingVlans(desiredFromManifests({ manifests, assignments: allocation.assignments }).resources, observed);
   const conflicts = findConflicts(desired, observed);
   if (conflicts.length > 0) throw new ConflictError(conflicts);
   const prune = intent.prune ? () => true : () => false;

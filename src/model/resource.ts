@@ -75,6 +75,28 @@ export interface MacvlanResource {
   readonly mode: string;
 }
 
+/** An 802.1Q subinterface netrecon created as a macvlan parent ("eth1.100", as Docker does). */
+export interface VlanResource {
+  readonly type: 'vlan';
+  readonly key: string;
+  readonly ns: typeof HOST_NS;
+  readonly name: string;
+  readonly owner: Owner;
+  readonly link: string;
+  readonly vid: number;
+  readonly up: boolean;
+}
+
+/** A file netrecon writes for a sandbox: /etc/netns/<ns>/resolv.conf or hosts. */
+export interface FileResource {
+  readonly type: 'file';
+  readonly key: string;
+  readonly ns: string;
+  readonly path: string;
+  readonly owner: Owner;
+  readonly content: string;
+}
+
 /** An owned link seen in the kernel that fits no other shape (e.g. a veth whose peer is gone). */
 export interface StrayLinkResource {
   readonly type: 'stray-link';
@@ -107,13 +129,14 @@ export interface RouteResource {
   readonly owner: Owner;
 }
 
-export type LinkResource = BridgeResource | VethResource | MacvlanResource | StrayLinkResource;
-export type Resource = NetnsResource | LinkResource | AddrResource | RouteResource;
+export type LinkResource = BridgeResource | VethResource | MacvlanResource | VlanResource | StrayLinkResource;
+export type Resource = NetnsResource | LinkResource | AddrResource | RouteResource | FileResource;
 export type ResourceType = Resource['type'];
 
 export const netnsKey = (ns: string): string => `netns/${ns}`;
 export const linkKey = (ns: string, name: string): string => `link/${ns}/${name}`;
 export const addrKey = (ns: string, dev: string, cidr: string): string => `addr/${ns}/${dev}/${cidr}`;
+export const fileKey = (ns: string, name: string): string => `file/${ns}/${name}`;
 export const routeKey = (ns: string, dst: string, family: 4 | 6): string =>
   `route/${ns}/${dst === 'default' && family === 6 ? 'default6' : dst}`;
 

@@ -18,6 +18,10 @@ export interface IpLink {
   readonly kind?: string;
   /** linkinfo.info_data.mode (macvlan). */
   readonly mode?: string;
+  /** linkinfo.info_data.id (802.1Q VLAN id). */
+  readonly vlanId?: number;
+  /** bridge port isolation (info_slave_data.isolated), for ports of a bridge. */
+  readonly isolated?: boolean;
   /** The peer/parent by name when it is in the same namespace. */
   readonly link?: string;
   readonly linkIndex?: number;
@@ -67,6 +71,8 @@ export function linkFromIpJson(o: JsonObject): IpLink | undefined {
     master: str(o, 'master'),
     kind: str(info, 'info_kind'),
     mode: str(obj(info, 'info_data'), 'mode'),
+    vlanId: num(obj(info, 'info_data'), 'id'),
+    isolated: typeof obj(info, 'info_slave_data')['isolated'] === 'boolean' ? (obj(info, 'info_slave_data')['isolated'] as boolean) : undefined,
     link: str(o, 'link'),
     linkIndex: num(o, 'link_index'),
     linkNetnsid: num(o, 'link_netnsid'),

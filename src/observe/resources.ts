@@ -45,6 +45,9 @@ function classifyOwnedLink(ns: string, link: IpLink, owner: Owner, hostIndex: If
   if (ns === HOST_NS && link.kind === 'bridge') {
     return { resource: { type: 'bridge', key, ns: HOST_NS, name: link.ifname, owner, mac: link.mac ?? '', ...mtuOf(link), up: link.up } };
   }
+  if (ns === HOST_NS && link.kind === 'vlan' && owner.startsWith('network/') && link.link !== undefined && link.vlanId !== undefined) {
+    return { resource: { type: 'vlan', key, ns: HOST_NS, name: link.ifname, owner, link: link.link, vid: link.vlanId, up: link.up } };
+  }
   if (ns !== HOST_NS && attachment && link.kind === 'macvlan') {
     const parent = macvlanParent(link, hostIndex);
     const common = { type: 'macvlan', key, ns, name: link.ifname, owner, mac: link.mac ?? '' } as const;

@@ -1,4 +1,4 @@
-import { Wave, type IpCommand } from '../model/plan.js';
+import { Wave, type Command, type IpCommand } from '../model/plan.js';
 import {
   HOST_NS,
   ownerAlias,
@@ -22,7 +22,7 @@ const deleteWave = (ns: string): Wave => (ns === HOST_NS ? Wave.hostDelete : Wav
 const mtuArgs = (mtu: number | undefined): string[] => (mtu === undefined ? [] : ['mtu', String(mtu)]);
 const upDown = (up: boolean): string => (up ? 'up' : 'down');
 
-export function createCommands(r: Resource): IpCommand[] {
+export function createCommands(r: Resource): Command[] {
   switch (r.type) {
     case 'netns': return createNetns(r);
     case 'bridge': return createBridge(r);
@@ -30,14 +30,21 @@ export function createCommands(r: Resource): IpCommand[] {
     case 'macvlan': return createMacvlan(r);
     case 'addr': return [ip(r.ns, createWave(r.ns), 'addr', 'add', r.cidr, 'dev', r.dev, ...nodad(r))];
     case 'route': return [ip(r.ns, createWave(r.ns), ...routeArgs('add', r))];
+    case 'vlan': return [
+      ip(HOST_NS, Wave.hostCreate, 'link', 'add', 'link', r.link, 'name', r.name, 'type', 'vlan', 'id', String(r.vid)),
+      ip(HOST_NS, Wave.hostCreate, 'link', 'set', r.name, 'alias', ownerAlias(r.owner), upDown(r.up)),
+    ];
+    case 'file': return [{ tool: 'file', wave: Wave.hostCreate, path: r.path, content: r.content }];
     case 'stray-link': throw new Error(`bug: cannot create stray link ${r.key}`);
   }
 }
 
-export function deleteCommands(r: Resource): IpCommand[] {
+export function deleteCommands(r: Resource): Command[] {
   switch (r.type) {
     case 'netns': return [ip(HOST_NS, Wave.hostDelete, 'netns', 'del', r.ns)];
     case 'veth': return [ip(HOST_NS, Wave.hostDelete, 'link', 'del', r.hostName)];
+    case 'file': return [{ tool: 'file', wave: Wave.hostDelete, path: r.path, content: null }];
+    case 'vlan':
     case 'bridge':
     case 'macvlan':
     case 'stray-link': return [ip(r.ns, deleteWave(r.ns), 'link', 'del', r.name)];
@@ -47,13 +54,15 @@ export function deleteCommands(r: Resource): IpCommand[] {
 }
 
 /** Commands turning `from` into `to` (same key and type; only updatable fields differ). */
-export function updateCommands(from: Resource, to: Resource): IpCommand[] {
+export function updateCommands(from: Resource, to: Resource): Command[] {
   if (to.type === 'netns') return [ip(to.ns, Wave.nsCreate, 'link', 'set', 'lo', 'alias', ownerAlias(to.owner), upDown(to.loUp))];
   if (to.type === 'bridge') {
     return [ip(HOST_NS, Wave.hostCreate, 'link', 'set', to.name, 'address', to.mac, ...mtuArgs(to.mtu), 'alias', ownerAlias(to.owner), upDown(to.up))];
   }
   if (to.type === 'veth' && from.type === 'veth') return updateVeth(from, to);
   if (to.type === 'macvlan') return [setInside(to)];
+  if (to.type === 'vlan') return [ip(HOST_NS, Wave.hostCreate, 'link', 'set', to.name, 'alias', ownerAlias(to.owner), upDown(to.up))];
+  if (to.type === 'file') return createCommands(to);
   if (to.type === 'route') return [ip(to.ns, createWave(to.ns), ...routeArgs('replace', to))];
   throw new Error(`bug: ${to.key} cannot be updated in place`);
 }

@@ -13,6 +13,8 @@ const UPDATABLE: Record<Resource['type'], readonly string[]> = {
   macvlan: ['mac', 'mtu', 'up', 'owner'],
   addr: [],
   route: ['via', 'dev'],
+  vlan: ['up', 'owner'],
+  file: ['content', 'owner'],
   'stray-link': [],
 };
 
@@ -23,6 +25,8 @@ const REPLACE_ON: Record<Resource['type'], readonly string[]> = {
   macvlan: ['parent', 'mode'],
   addr: [],
   route: [],
+  vlan: ['link', 'vid'],
+  file: [],
   'stray-link': [],
 };
 
@@ -61,6 +65,8 @@ export function parentKey(r: Resource): string | undefined {
     case 'macvlan':
     case 'stray-link':
     case 'bridge': return r.ns.startsWith('@') ? undefined : netnsKey(r.ns);
+    case 'vlan':
+    case 'file':
     case 'netns': return undefined;
   }
 }
@@ -69,6 +75,8 @@ export function parentKey(r: Resource): string | undefined {
 export function rank(r: Resource): number {
   switch (r.type) {
     case 'netns': return 0;
+    case 'file': return 1;
+    case 'vlan':
     case 'bridge': return 1;
     case 'veth':
     case 'macvlan':

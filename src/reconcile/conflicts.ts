@@ -13,8 +13,11 @@ export function findConflicts(desired: ReadonlyMap<string, Resource>, observed: 
       const foreign = observed.foreign.get(key);
       if (foreign) out.push(`${r.key} (${r.owner}): ${key} is taken by ${foreign.what}, which netrecon does not own`);
     }
-    if (r.type === 'macvlan' && !parentExists(r.parent, observed)) {
+    if (r.type === 'macvlan' && !linkExists(r.parent, desired, observed)) {
       out.push(`${r.key} (${r.owner}): macvlan parent ${r.parent} does not exist on the host`);
+    }
+    if (r.type === 'vlan' && !linkExists(r.link, desired, observed)) {
+      out.push(`${r.key} (${r.owner}): ${r.link}, the link under VLAN ${r.name}, does not exist on the host`);
     }
   }
   return out;
@@ -26,9 +29,18 @@ function namesNeeded(r: Resource): string[] {
     case 'bridge': return [r.key];
     case 'veth': return [r.key, linkKey(HOST_NS, r.hostName)];
     case 'macvlan': return [r.key];
+    case 'file': return [r.key];
     default: return [];
   }
 }
 
-const parentExists = (parent: string, observed: ObservedState): boolean =>
-  observed.foreign.has(linkKey(HOST_NS, parent)) || observed.resources.has(linkKey(HOST_NS, parent));
+const linkExists = (name: string, desired: ReadonlyMap<string, Resource>, observed: ObservedState): boolean =>
+  [observed.foreign, observed.resources, desired].some((m) => m.has(linkKey(HOST_NS, name)));
+
+/**
+ * A macvlan parent "IF.VID" that already exists (the user's own VLAN
+ * subinterface) is used as it is, not created: drop it from the desired state.
+ */
+export function useExistingVlans(desired: ReadonlyMap<string, Resource>, observed: ObservedState): Map<string, Resource> {
+  return new Map([...desired].filter(([key, r]) => r.type !== 'vlan' || !observed.foreign.has(key)));
+}

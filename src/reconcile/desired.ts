@@ -12,6 +12,7 @@ import {
   type RouteResource,
 } from '../model/resource.js';
 import { cidrToString, familyOf, macFromIpv4, parseCidr } from '../util/cidr.js';
+import { sandboxFiles, vlanParents } from './desired-files.js';
 import { hostVethName } from './names.js';
 
 /** Addresses IPAM decided for one attachment. */
@@ -31,8 +32,13 @@ export interface DesiredInput {
 export function desiredFromManifests(input: DesiredInput): DesiredState {
   const out = new Map<string, Resource>();
   const add = (r: Resource): void => void out.set(r.key, r);
-  for (const sandbox of input.manifests.sandboxes.values()) sandboxResources(sandbox).forEach(add);
+  for (const sandbox of input.manifests.sandboxes.values()) {
+    sandboxResources(sandbox).forEach(add);
+    const ns = sandboxNetns(sandbox);
+    if (ns !== undefined) sandboxFiles(input.manifests, sandbox, ns, input.assignments).forEach(add);
+  }
   for (const network of input.manifests.networks.values()) networkResources(network).forEach(add);
+  vlanParents(input.manifests).forEach(add);
   for (const attachment of input.manifests.attachments.values()) {
     const assignment = input.assignments.get(attachment.name);
     if (!assignment) throw new Error(`bug: no address assigned to attachment ${attachment.name}`);
