@@ -14,7 +14,7 @@ export const renderPlan = (plan: Plan, output: string): string =>
   output === 'json' ? planToJson(plan) : output === 'sh' ? planToShell(plan) : planToText(plan);
 
 /** An empty desired state never prunes unless the user says --allow-empty. */
-export function applyIntent(args: ParsedArgs, manifests: ManifestSet, logger: Logger): Intent {
+export function applyIntent(args: ParsedArgs, manifests: ManifestSet, logger: Logger): Extract<Intent, { kind: 'apply' }> {
   if (isEmptySet(manifests) && args.prune && !args.allowEmpty) {
     logger.warn('no manifests found: nothing will be pruned (use --allow-empty to remove everything netrecon owns)');
     return { kind: 'apply', prune: false };
