@@ -41,14 +41,20 @@ export async function prepare(deps: EngineDeps, state: StateDir | undefined, man
   const observed = await observe(deps);
   const { leases: prior, source } = await priorLeases(deps, state, observed, manifests);
   if (intent.kind === 'delete') return prepareDelete(observed, manifests, prior);
-  const allocation = allocateAddresses({ manifests, leases: prior });
-  if (allocation.diagnostics.length > 0) throw new ManifestError(allocation.diagnostics);
-  const desired = useExistingVlans(desiredFromManifests({ manifests, assignments: allocation.assignments }).resources, observed);
+  const { desired, leases } = desiredWithAddresses(observed, manifests, prior);
   const conflicts = findConflicts(desired, observed);
   if (conflicts.length > 0) throw new ConflictError(conflicts);
   const prune = intent.prune ? () => true : () => false;
   const plan = planSteps(diffStates(desired, observed.resources, { prune }), digestObserved(observed));
-  return { plan, desired, observed, leases: allocation.leases, prune, leaseSource: source };
+  return { plan, desired, observed, leases, prune, leaseSource: source };
+}
+
+/** IPAM, then the pure projection of the manifests onto kernel resources. */
+export function desiredWithAddresses(observed: ObservedState, manifests: ManifestSet, prior: LeaseTable) {
+  const allocation = allocateAddresses({ manifests, leases: prior });
+  if (allocation.diagnostics.length > 0) throw new ManifestError(allocation.diagnostics);
+  const desired = useExistingVlans(desiredFromManifests({ manifests, assignments: allocation.assignments }).resources, observed);
+  return { desired, leases: allocation.leases };
 }
 
 function prepareDelete(observed: ObservedState, manifests: ManifestSet, leases: LeaseTable): Prepared {
@@ -67,7 +73,7 @@ export function ownersOf(m: ManifestSet): Set<Owner> {
   return out;
 }
 
-async function priorLeases(deps: EngineDeps, state: StateDir | undefined, observed: ObservedState, manifests: ManifestSet) {
+export async function priorLeases(deps: EngineDeps, state: StateDir | undefined, observed: ObservedState, manifests: ManifestSet) {
   const loaded = state ? await loadLeases(state) : { status: 'missing' as const };
   if (loaded.status === 'ok') return { leases: loaded.value, source: 'file' as const };
   if (loaded.status === 'corrupt') deps.logger.warn({ reason: loaded.reason }, 'lease file is corrupt; rebuilding leases from live state');
