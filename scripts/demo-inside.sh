@@ -25,6 +25,11 @@ say "Connectivity"
 ping_from() { ./bin/netrecon exec "$1" -- ping -c1 -W1 "$2" >/dev/null && echo "ok    $1 -> $2" || echo "FAIL  $1 -> $2"; }
 ping_from web 172.17.0.20
 ping_from db 172.17.0.1
+ping_from mv1 "$(ip -n mv2 -j addr show eth0 | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s)[0].addr_info.find(a=>a.family==="inet").local))')"
+say "container:web shares web's namespace; host mode shares the host's"
+echo "\$ netrecon exec sidecar -- ip -br addr show eth0"; ./bin/netrecon exec sidecar -- ip -br addr show eth0
+echo "\$ netrecon exec monitor -- ip -br link show uplink0"; ./bin/netrecon exec monitor -- ip -br link show uplink0
+echo "\$ netrecon exec isolated -- ip -br link   # none: lo only"; ./bin/netrecon exec isolated -- ip -br link
 
 say "A second apply plans nothing"
 nr plan -f "$examples"
