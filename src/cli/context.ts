@@ -48,18 +48,22 @@ export function makeLogger(args: ParsedArgs, defaultLevel: string): Logger {
 export const stateDirOf = (args: ParsedArgs): string => args.stateDir ?? process.env.NETRECON_STATE_DIR ?? DEFAULT_STATE_DIR;
 
 /**
- * Test seam for fault injection: NETRECON_FAULT="batch=N" makes the Nth
- * batch of an apply fail before it runs (1-based). Used by the rollback tests.
+ * Test seam for fault injection (1-based batch counts within one apply):
+ * NETRECON_FAULT="batch=N" makes the Nth batch fail before it runs (rollback
+ * tests); "kill=N" SIGKILLs netrecon just before its Nth batch, after the
+ * journal was written (crash-recovery tests).
  */
 function faultInjectorFromEnv(): ((batch: Batch) => void) | undefined {
   const spec = process.env.NETRECON_FAULT;
-  const m = spec ? /^batch=(\d+)$/.exec(spec) : null;
+  const m = spec ? /^(batch|kill)=(\d+)$/.exec(spec) : null;
   if (!m) return undefined;
-  const target = Number(m[1]);
+  const target = Number(m[2]);
   let seen = 0;
   return (batch) => {
     seen += 1;
-    if (seen === target) throw new Error(`injected fault (NETRECON_FAULT=${spec}) before batch in ${batch.ns}`);
+    if (seen !== target) return;
+    if (m[1] === 'kill') process.kill(process.pid, 'SIGKILL');
+    throw new Error(`injected fault (NETRECON_FAULT=${spec}) before batch in ${batch.ns}`);
   };
 }
 
