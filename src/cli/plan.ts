@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import type { ManifestSet } from '../model/manifest.js';
 import type { Logger } from '../log.js';
+import { pendingRecovery } from '../engine/journal.js';
 import { prepare, type Intent } from '../engine/prepare.js';
 import { planToJson } from '../render/plan-json.js';
 import { planToShell } from '../render/plan-sh.js';
@@ -29,7 +30,12 @@ export async function runPlan(args: ParsedArgs, out: Writable): Promise<number> 
   requirePrivileges();
   const logger = makeLogger(args, 'warn');
   const deps = engineDeps(args, logger);
-  const prepared = await prepare(deps, await readOnlyState(deps), manifests, applyIntent(args, manifests, logger));
+  const state = await readOnlyState(deps);
+  const interrupted = state ? await pendingRecovery(state) : undefined;
+  if (interrupted !== undefined) {
+    process.stderr.write(`warning: an apply by pid ${interrupted} was interrupted; the next apply, delete or watch rolls it back first, so this plan may change\n`);
+  }
+  const prepared = await prepare(deps, state, manifests, applyIntent(args, manifests, logger));
   out.write(renderPlan(prepared.plan, output));
   return args.detailedExitcode && prepared.plan.steps.length > 0 ? 2 : 0;
 }

@@ -39,6 +39,12 @@ export interface Recovery {
   readonly interruptedPid: number;
 }
 
+/** The pid of an apply that was interrupted and not yet rolled back, if any (read-only). */
+export async function pendingRecovery(state: StateDir): Promise<number | undefined> {
+  const read = await readJournal(state, isJournal);
+  return read.status === 'ok' ? read.value.pid : undefined;
+}
+
 /** Finish the rollback of an interrupted apply, if there was one. Call with the lock held. */
 export async function recoverInterrupted(deps: EngineDeps, state: StateDir): Promise<Recovery | undefined> {
   const read = await readJournal(state, isJournal);
