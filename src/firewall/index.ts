@@ -4,11 +4,10 @@
  */
 export { FirewallBugError, NftJsonError } from './errors.js';
 export { firewallFromNftJson, type ObservedFirewall } from './parse.js';
+export { nftRestoreArgs } from './restore.js';
 export { deleteTableScript, type DesiredFirewall, firewallFromManifests } from './script.js';
 
 /** argv for nft: a DesiredFirewall.script or deleteTableScript() on stdin. */
 export const NFT_APPLY_ARGS: readonly string[] = ['-f', '-'];
-/** argv for nft: an ObservedFirewall.restore on stdin. */
-export const NFT_RESTORE_ARGS: readonly string[] = ['-j', '-f', '-'];
 /** argv for nft whose stdout firewallFromNftJson reads (the table may be absent: no error). */
 export const NFT_LIST_ARGS: readonly string[] = ['-j', 'list', 'ruleset'];

@@ -1,5 +1,6 @@
 import { NftJsonError } from './errors.js';
 import { DIGEST_PATTERN, TABLE_FAMILY, TABLE_NAME } from './names.js';
+import { type Entry, isObject, type JsonObject, restoreOf } from './restore.js';
 
 /** The live table inet netrecon, as read with `nft -j`. */
 export interface ObservedFirewall {
@@ -7,13 +8,15 @@ export interface ObservedFirewall {
   readonly digest: string | undefined;
   readonly chains: number;
   readonly rules: number;
-  /** JSON for `nft -j -f -` that atomically replaces the table with exactly this one (handles stripped). */
+  /**
+   * nft JSON commands that atomically replace the table with exactly this
+   * one (handles stripped). Run with `nft ...nftRestoreArgs(restore)`, or
+   * `nft -j -f FILE`; not `nft -j -f -` from node: nft 1.0.6 opens
+   * /dev/stdin for JSON, which fails (ENXIO) on node's socket stdin.
+   */
   readonly restore: string;
 }
 
-type JsonObject = Record<string, unknown>;
-
-const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Fields each kind must carry as strings; other kinds are kept when they name our table, else ignored. */
 const REQUIRED: Readonly<Record<string, readonly string[]>> = {
@@ -23,11 +26,6 @@ const REQUIRED: Readonly<Record<string, readonly string[]>> = {
   set: ['family', 'table', 'name'],
   map: ['family', 'table', 'name'],
 };
-
-interface Entry {
-  readonly kind: string;
-  readonly body: JsonObject;
-}
 
 function entryOf(item: unknown, index: number): Entry | undefined {
   if (!isObject(item)) throw new NftJsonError(`nftables[${index}] is not an object`);
@@ -47,17 +45,6 @@ const isOurs = ({ kind, body }: Entry): boolean =>
 function entriesOf(json: unknown): Entry[] {
   if (!isObject(json) || !Array.isArray(json['nftables'])) throw new NftJsonError('not an object with an "nftables" array');
   return json['nftables'].map(entryOf).filter((e): e is Entry => e !== undefined && isOurs(e));
-}
-
-const withoutHandle = (body: JsonObject): JsonObject => Object.fromEntries(Object.entries(body).filter(([k]) => k !== 'handle'));
-
-/** Table first, then sets and other objects, chains, rules (each kind in listing order), as `add` commands. */
-function restoreOf(entries: readonly Entry[]): string {
-  const ref = { family: TABLE_FAMILY, name: TABLE_NAME };
-  const rank = (kind: string): number => (kind === 'table' ? 0 : kind === 'chain' ? 2 : kind === 'rule' ? 3 : 1);
-  const ordered = [...entries].sort((a, b) => rank(a.kind) - rank(b.kind));
-  const commands = [{ add: { table: ref } }, { delete: { table: ref } }, ...ordered.map((e) => ({ add: { [e.kind]: withoutHandle(e.body) } }))];
-  return JSON.stringify({ nftables: commands });
 }
 
 function digestOf(rules: readonly Entry[]): string | undefined {
