@@ -1,6 +1,7 @@
 /**
  * Runs inside one private sandbox (`unshare --net --mount`, started by
- * sandbox.ts): mounts a tmpfs over /run and a fresh sysfs, writes the
+ * sandbox.ts): mounts a tmpfs over /run, a fresh sysfs and tmpfs-backed
+ * overlays over /etc and /var/lib (nothing reaches the host's disk), writes the
  * trial's files, runs its phases in order, timing the timed ones with the
  * monotonic clock, and prints one JSON TrialResult line on stdout.
  */
@@ -26,10 +27,23 @@ async function assertPrivate(): Promise<void> {
   if (mine.some((id) => parent.split(' ').includes(id))) throw new Error(`refusing to run: not in a private net+mnt namespace (${mine.join(' ')})`);
 }
 
+/** Directories whose writes (netrecon's /etc/netns files, tools' state) go to a tmpfs overlay, not the host's disk. */
+const OVERLAID = ['/etc', '/var/lib'];
+
+async function mount(args: readonly string[]): Promise<void> {
+  await execa('mount', ['--no-mtab', ...args]);
+}
+
 async function prepareSandbox(): Promise<void> {
   await assertPrivate();
-  await execa('mount', ['--no-mtab', '-t', 'tmpfs', 'bench-run', '/run']);
-  await execa('mount', ['--no-mtab', '-t', 'sysfs', 'bench-sys', '/sys']);
+  await mount(['-t', 'tmpfs', 'bench-run', '/run']);
+  await mount(['-t', 'sysfs', 'bench-sys', '/sys']);
+  for (const dir of OVERLAID) {
+    const base = `/run/.overlay${dir.replace(/\//g, '_')}`;
+    await mkdir(`${base}/upper`, { recursive: true });
+    await mkdir(`${base}/work`, { recursive: true });
+    await mount(['-t', 'overlay', 'bench-overlay', '-o', `lowerdir=${dir},upperdir=${base}/upper,workdir=${base}/work`, dir]);
+  }
   await mkdir('/run/netns', { recursive: true });
   await mkdir(WORK, { recursive: true });
   await execa('mkfifo', [`${WORK}/sleep.fifo`]);

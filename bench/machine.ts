@@ -26,6 +26,13 @@ async function output(file: string, args: readonly string[], cwd: string): Promi
   return result.exitCode === 0 ? result.stdout.trim() : 'unknown';
 }
 
+/** HEAD, flagged when src/ or bin/ differ from it: then netrecon was measured from uncommitted code. */
+async function commitOf(repoRoot: string): Promise<string> {
+  const head = await output('git', ['rev-parse', '--short', 'HEAD'], repoRoot);
+  const dirty = await output('git', ['status', '--porcelain', '--', 'src', 'bin'], repoRoot);
+  return dirty === '' ? head : `${head} + uncommitted changes in src/ or bin/`;
+}
+
 export async function describeMachine(repoRoot: string): Promise<Machine> {
   return {
     nproc: availableParallelism(),
@@ -34,7 +41,7 @@ export async function describeMachine(repoRoot: string): Promise<Machine> {
     iproute2: await output('ip', ['-V'], repoRoot),
     node: process.version,
     date: new Date().toISOString(),
-    commit: await output('git', ['rev-parse', '--short', 'HEAD'], repoRoot),
+    commit: await commitOf(repoRoot),
     load: loadavg().map((l) => l.toFixed(2)).join(' '),
   };
 }

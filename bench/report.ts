@@ -39,6 +39,9 @@ function header(input: ReportInput): string[] {
     lines.push(`> **Baseline-only run: netrecon not measured** (${why}). Only the floor, CNI and netavark numbers below are real.`, '');
   }
   const m = input.machine;
+  if (Number(m.load.split(' ')[0]) > m.nproc / 2) {
+    lines.push(`> **Busy machine:** load average ${m.load} on ${m.nproc} CPUs when the run ended; other work competed for the CPU, so absolute numbers are noisy (compare ratios within this run).`, '');
+  }
   lines.push('## Machine', '', '| nproc | CPU | kernel | iproute2 | node | date | commit | load avg at end (1/5/15 min) |', '|---|---|---|---|---|---|---|---|');
   lines.push(`| ${m.nproc} | ${m.cpu} | ${m.kernel} | ${m.iproute2} | ${m.node} | ${m.date} | ${m.commit} | ${m.load} |`, '');
   lines.push('## Reproduce', '', '```', `npx tsc -p . && ${input.command}`, '```', '');
@@ -125,7 +128,7 @@ function growthTable(input: ReportInput): string[] {
 
 function errorList(input: ReportInput): string[] {
   if (input.results.errors.length === 0) return [];
-  const lines = ['## Failed trials (excluded from the tables)', ''];
+  const lines = ['## Failed trials (their phases before the failure are in the tables; later ones are not)', ''];
   for (const e of input.results.errors) lines.push(`- ${e.tool} N=${e.n}: ${e.error ?? ''}`);
   return [...lines, ''];
 }

@@ -25,7 +25,7 @@ function key(tool: string, n: number, phase: string): string {
   return `${tool}\u0000${n}\u0000${phase}`;
 }
 
-/** Timings of successful trials only; a failed trial's partial phases are dropped. */
+/** Timings per phase; a failed trial still counts for the phases it completed before failing. */
 export class Results {
   private readonly samples = new Map<string, Sample>();
   readonly errors: TrialResult[] = [];
@@ -33,10 +33,7 @@ export class Results {
   readonly phases = new Map<string, string[]>();
 
   add(trial: TrialResult): void {
-    if (trial.error !== undefined) {
-      this.errors.push(trial);
-      return;
-    }
+    if (trial.error !== undefined) this.errors.push(trial);
     const names = this.phases.get(trial.tool) ?? [];
     for (const p of trial.phases) {
       if (!names.includes(p.name)) names.push(p.name);
