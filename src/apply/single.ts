@@ -1,6 +1,7 @@
 import { mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Command } from '../model/plan.js';
+import { nftRestoreArgs } from '../firewall/index.js';
 import type { Runner } from '../util/runner.js';
 
 /** Result of one non-ip command: undefined on success, else the reason. */
@@ -12,8 +13,9 @@ const SYSCTL_KEY = /^[a-z0-9_]+(\.[A-Za-z0-9_-]+)+$/;
 export async function runSingle(command: Command, runner: Runner): Promise<SingleResult> {
   switch (command.tool) {
     case 'nft': {
-      const args = command.format === 'json' ? ['-j', '-f', '-'] : ['-f', '-'];
-      const r = await runner.run('nft', args, { input: command.script });
+      // nft reads JSON by opening /dev/stdin, which fails on node's socket stdin: JSON goes as arguments.
+      const r = command.format === 'json' ? await runner.run('nft', nftRestoreArgs(command.script))
+        : await runner.run('nft', ['-f', '-'], { input: command.script });
       return r.exitCode === 0 ? undefined : r.stderr.trim() || `nft exited ${r.exitCode}`;
     }
     case 'sysctl': {

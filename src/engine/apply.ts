@@ -7,6 +7,8 @@ import { clearJournal, saveLeases, writeJournal, type StateDir } from '../state/
 import type { EngineDeps } from './context.js';
 import { JOURNAL_VERSION, type Journal } from './journal.js';
 import { observe, type Prepared } from './prepare.js';
+import { saveApplied } from './applied.js';
+import { recordSysctls } from './shared.js';
 
 export interface ApplyOutcome {
   readonly steps: number;
@@ -26,6 +28,7 @@ export async function applyPrepared(deps: EngineDeps, state: StateDir, prepared:
   const { steps } = prepared.plan;
   if (steps.length === 0) {
     await saveLeases(state, prepared.leases);
+    await saveApplied(state, prepared.applied);
     return { steps: 0, batches: 0 };
   }
   const journal = (wave: number): Journal => ({ version: JOURNAL_VERSION, pid: process.pid, startedAt: new Date().toISOString(), wave, steps });
@@ -33,15 +36,17 @@ export async function applyPrepared(deps: EngineDeps, state: StateDir, prepared:
   const result = await executeSteps(steps, executeOptions(deps, (wave) => writeJournal(state, journal(wave))));
   if (!result.ok) await rollBack(deps, state, prepared, { error: result.error, started: result.started });
   await saveLeases(state, prepared.leases);
+  await saveApplied(state, prepared.applied);
+  await recordSysctls(state, steps, prepared.observed.resources);
   await clearJournal(state);
-  await verifyConverged(deps, prepared.desired, prepared.prune);
+  await verifyConverged(deps, state, prepared.desired, prepared.prune);
   return { steps: steps.length, batches: result.batches };
 }
 
 async function rollBack(deps: EngineDeps, state: StateDir, prepared: Prepared, failure: { error: string; started: readonly Step[] }): Promise<never> {
   deps.logger.warn({ error: failure.error, steps: failure.started.length }, 'apply failed; rolling back');
   const failures = await rollbackSteps(failure.started, executeOptions(deps));
-  const leftover = await settle(deps, (observed) => compareOwnedStates(prepared.observed.resources, observed));
+  const leftover = await settle(deps, state, (observed) => compareOwnedStates(prepared.observed.resources, observed));
   await clearJournal(state);
   if (leftover.length > 0) {
     throw new RollbackIncompleteError(`apply failed: ${failure.error}\nrollback failed: ${failures.join('; ') || 'state differs'}`, leftover);
@@ -49,8 +54,8 @@ async function rollBack(deps: EngineDeps, state: StateDir, prepared: Prepared, f
   throw new ApplyRolledBackError(`apply failed and was rolled back; nothing changed: ${failure.error}`);
 }
 
-export async function verifyConverged(deps: EngineDeps, desired: ReadonlyMap<string, Resource>, prune: (r: Resource) => boolean): Promise<void> {
-  const differences = await settle(deps, (observed) => verifyApplied(desired, observed, { prune }));
+export async function verifyConverged(deps: EngineDeps, state: StateDir, desired: ReadonlyMap<string, Resource>, prune: (r: Resource) => boolean): Promise<void> {
+  const differences = await settle(deps, state, (observed) => verifyApplied(desired, observed, { prune }));
   if (differences.length > 0) throw new VerifyError(differences);
 }
 
@@ -58,10 +63,10 @@ export async function verifyConverged(deps: EngineDeps, desired: ReadonlyMap<str
  * Re-observe until `check` finds no difference or the settle time runs out:
  * the kernel removes a deleted namespace's veth peers in the background.
  */
-async function settle(deps: EngineDeps, check: (observed: ReadonlyMap<string, Resource>) => string[]): Promise<string[]> {
+async function settle(deps: EngineDeps, state: StateDir, check: (observed: ReadonlyMap<string, Resource>) => string[]): Promise<string[]> {
   const deadline = Date.now() + (deps.settleMs ?? 5000);
   for (let delay = 10; ; delay = Math.min(delay * 2, 250)) {
-    const differences = check((await observe(deps)).resources);
+    const differences = check((await observe(deps, state)).resources);
     if (differences.length === 0 || Date.now() >= deadline) return differences;
     await new Promise((resolve) => setTimeout(resolve, delay));
   }

@@ -1,11 +1,14 @@
 import type { ManifestSet } from '../model/manifest.js';
-import { ConflictError, ManifestError } from '../model/errors.js';
+import { ConflictError, EnvironmentError, ManifestError } from '../model/errors.js';
 import type { Plan } from '../model/plan.js';
-import type { ObservedState, Owner, Resource } from '../model/resource.js';
+import { FIREWALL_KEY, type ObservedState, type Owner, type Resource } from '../model/resource.js';
 import { allocateAddresses, emptyLeaseTable, leasesFromObserved, type LeaseTable } from '../ipam/index.js';
 import { observeFiles, withFiles } from '../observe/files.js';
+import { observeShared } from './shared.js';
+import { appliedWithout, loadApplied, mergeApplied, type AppliedSet } from './applied.js';
+import { sharedResources } from '../reconcile/desired-shared.js';
+import { applyTarget, deleteTarget } from '../reconcile/intent.js';
 import { digestObserved, observeState } from '../observe/index.js';
-import { desiredAfterDelete } from '../reconcile/delete.js';
 import { findConflicts, useExistingVlans } from '../reconcile/conflicts.js';
 import { desiredFromManifests } from '../reconcile/desired.js';
 import { diffStates } from '../reconcile/diff.js';
@@ -26,27 +29,42 @@ export interface Prepared {
   readonly prune: (r: Resource) => boolean;
   /** What the lease file said, for the log: rebuilt from live state when missing or corrupt. */
   readonly leaseSource: 'file' | 'rebuilt';
+  /** The manifests and addresses in force after this apply (recorded on success). */
+  readonly applied: AppliedSet;
 }
 
-export async function observe(deps: EngineDeps): Promise<ObservedState> {
-  const [kernel, files] = await Promise.all([
+/** Everything netrecon owns: kernel links and namespaces, files, the firewall table and forwarding sysctls. */
+export async function observe(deps: EngineDeps, state?: StateDir): Promise<ObservedState> {
+  const [kernel, files, shared] = await Promise.all([
     observeState(deps.runner, { netnsDir: deps.netnsDir, concurrency: deps.concurrency }),
     observeFiles(deps.etcNetnsDir),
+    observeShared(deps.runner, state),
   ]);
-  return withFiles(kernel, files);
+  const withAll = withFiles(kernel, { resources: [...files.resources, ...shared.resources], foreign: files.foreign });
+  return { ...withAll, nftAvailable: shared.nftAvailable };
 }
 
 /** Read everything, then call the pure planner once. */
 export async function prepare(deps: EngineDeps, state: StateDir | undefined, manifests: ManifestSet, intent: Intent): Promise<Prepared> {
-  const observed = await observe(deps);
+  const observed = await observe(deps, state);
   const { leases: prior, source } = await priorLeases(deps, state, observed, manifests);
-  if (intent.kind === 'delete') return prepareDelete(observed, manifests, prior);
-  const { desired, leases } = desiredWithAddresses(observed, manifests, prior);
+  const previouslyApplied = await loadApplied(state);
+  if (intent.kind === 'delete') return prepareDelete(observed, manifests, prior, appliedWithout(previouslyApplied, manifests));
+  const { desired, leases, assignments } = desiredWithAddresses(observed, manifests, prior);
   const conflicts = findConflicts(desired, observed);
   if (conflicts.length > 0) throw new ConflictError(conflicts);
-  const prune = intent.prune ? () => true : () => false;
+  requireNft(desired, observed);
+  const { prune } = applyTarget(desired, intent.prune);
   const plan = planSteps(diffStates(desired, observed.resources, { prune }), digestObserved(observed));
-  return { plan, desired, observed, leases, prune, leaseSource: source };
+  const thisApply: AppliedSet = { manifests, assignments };
+  const applied = intent.prune ? thisApply : mergeApplied(previouslyApplied, thisApply);
+  return { plan, desired, observed, leases, prune, leaseSource: source, applied };
+}
+
+function requireNft(desired: ReadonlyMap<string, Resource>, observed: ObservedState): void {
+  if (observed.nftAvailable === false && desired.has(FIREWALL_KEY)) {
+    throw new EnvironmentError('tool-missing', '`nft` not found: bridge networks need nftables for NAT, published ports and isolation; install it (apt-get install nftables)');
+  }
 }
 
 /** IPAM, then the pure projection of the manifests onto kernel resources. */
@@ -54,15 +72,18 @@ export function desiredWithAddresses(observed: ObservedState, manifests: Manifes
   const allocation = allocateAddresses({ manifests, leases: prior });
   if (allocation.diagnostics.length > 0) throw new ManifestError(allocation.diagnostics);
   const desired = useExistingVlans(desiredFromManifests({ manifests, assignments: allocation.assignments }).resources, observed);
-  return { desired, leases: allocation.leases };
+  return { desired, leases: allocation.leases, assignments: allocation.assignments };
 }
 
-function prepareDelete(observed: ObservedState, manifests: ManifestSet, leases: LeaseTable): Prepared {
-  const owners = ownersOf(manifests);
-  const prune = (r: Resource): boolean => owners.has(r.owner);
-  const desired = desiredAfterDelete(observed.resources, prune);
+/**
+ * Delete what the manifests own; what all networks share is recomputed from
+ * the objects of the last apply that remain (no bridge left: no table).
+ */
+function prepareDelete(observed: ObservedState, manifests: ManifestSet, leases: LeaseTable, remaining: AppliedSet): Prepared {
+  const shared = sharedResources(remaining.manifests, remaining.assignments);
+  const { desired, prune } = deleteTarget(observed.resources, ownersOf(manifests), shared);
   const plan = planSteps(diffStates(desired, observed.resources, { prune }), digestObserved(observed));
-  return { plan, desired, observed, leases, prune, leaseSource: 'file' };
+  return { plan, desired, observed, leases, prune, leaseSource: 'file', applied: remaining };
 }
 
 export function ownersOf(m: ManifestSet): Set<Owner> {

@@ -60,6 +60,10 @@ export interface VethResource {
   readonly hostName: string;
   readonly hostMaster: string;
   readonly hostUp: boolean;
+  /** Bridge port isolation: set for `icc: false` (isolated ports cannot talk to each other). */
+  readonly hostIsolated: boolean;
+  /** Hairpin: set when the attachment publishes ports, so it reaches its own published port. */
+  readonly hostHairpin: boolean;
 }
 
 export interface MacvlanResource {
@@ -97,6 +101,33 @@ export interface FileResource {
   readonly content: string;
 }
 
+/** The nftables table inet netrecon, identified by the digest of its rules. */
+export interface FirewallResource {
+  readonly type: 'firewall';
+  readonly key: string;
+  readonly ns: typeof HOST_NS;
+  readonly owner: Owner;
+  readonly digest: string;
+  readonly chains: number;
+  readonly rules: number;
+  /** Desired: the nft -f transaction that creates it. Observed: undefined. */
+  readonly script?: string;
+  /** Observed: JSON that recreates the live table exactly (the inverse of a change). */
+  readonly restore?: string;
+}
+
+/** A sysctl netrecon set (IP forwarding), with the value it found before, to put back. */
+export interface SysctlResource {
+  readonly type: 'sysctl';
+  readonly key: string;
+  readonly ns: typeof HOST_NS;
+  readonly owner: Owner;
+  readonly name: string;
+  readonly value: string;
+  /** Observed: the value before netrecon first changed it. */
+  readonly previous?: string;
+}
+
 /** An owned link seen in the kernel that fits no other shape (e.g. a veth whose peer is gone). */
 export interface StrayLinkResource {
   readonly type: 'stray-link';
@@ -130,7 +161,12 @@ export interface RouteResource {
 }
 
 export type LinkResource = BridgeResource | VethResource | MacvlanResource | VlanResource | StrayLinkResource;
-export type Resource = NetnsResource | LinkResource | AddrResource | RouteResource | FileResource;
+export type Resource = NetnsResource | LinkResource | AddrResource | RouteResource | FileResource | FirewallResource | SysctlResource;
+
+/** Owner of what all bridge networks share: the firewall table and IP forwarding. */
+export const SHARED_OWNER: Owner = 'network/*';
+export const FIREWALL_KEY = 'nft/netrecon';
+export const sysctlKey = (name: string): string => `sysctl/${name}`;
 export type ResourceType = Resource['type'];
 
 export const netnsKey = (ns: string): string => `netns/${ns}`;
@@ -155,4 +191,6 @@ export interface ObservedState {
   readonly resources: ReadonlyMap<string, Resource>;
   /** Names present in the kernel and not owned: netns/<ns> and link/<ns>/<name> keys. */
   readonly foreign: ReadonlyMap<string, ForeignObject>;
+  /** False when nft is not installed (then no firewall could be observed or applied). */
+  readonly nftAvailable?: boolean;
 }

@@ -1,5 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { fileKey, type FileResource, type ForeignObject, type ObservedState, type Owner } from '../model/resource.js';
+import { fileKey, type FileResource, type ForeignObject, type ObservedState, type Owner, type Resource } from '../model/resource.js';
 
 const MANAGED = ['resolv.conf', 'hosts'] as const;
 const MARKER = /^# netrecon:((?:sandbox)\/[a-z0-9]([-a-z0-9]*[a-z0-9])?) /;
@@ -45,7 +45,7 @@ export async function observeFiles(etcNetnsDir: string): Promise<{ resources: Fi
 }
 
 /** Add observed files to the kernel's observed state. */
-export function withFiles(state: ObservedState, files: { resources: FileResource[]; foreign: ForeignObject[] }): ObservedState {
+export function withFiles(state: ObservedState, files: { resources: readonly Resource[]; foreign: readonly ForeignObject[] }): ObservedState {
   return {
     resources: new Map([...state.resources, ...files.resources.map((r) => [r.key, r] as const)]),
     foreign: new Map([...state.foreign, ...files.foreign.map((f) => [f.key, f] as const)]),

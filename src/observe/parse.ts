@@ -22,6 +22,8 @@ export interface IpLink {
   readonly vlanId?: number;
   /** bridge port isolation (info_slave_data.isolated), for ports of a bridge. */
   readonly isolated?: boolean;
+  /** bridge port hairpin (info_slave_data.hairpin). */
+  readonly hairpin?: boolean;
   /** The peer/parent by name when it is in the same namespace. */
   readonly link?: string;
   readonly linkIndex?: number;
@@ -49,6 +51,7 @@ export interface IpRoute {
 }
 
 const str = (o: JsonObject, k: string): string | undefined => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
+const bool = (o: JsonObject, k: string): boolean | undefined => (typeof o[k] === 'boolean' ? (o[k] as boolean) : undefined);
 const num = (o: JsonObject, k: string): number | undefined => (typeof o[k] === 'number' ? (o[k] as number) : undefined);
 const obj = (o: JsonObject, k: string): JsonObject => {
   const v = o[k];
@@ -72,7 +75,8 @@ export function linkFromIpJson(o: JsonObject): IpLink | undefined {
     kind: str(info, 'info_kind'),
     mode: str(obj(info, 'info_data'), 'mode'),
     vlanId: num(obj(info, 'info_data'), 'id'),
-    isolated: typeof obj(info, 'info_slave_data')['isolated'] === 'boolean' ? (obj(info, 'info_slave_data')['isolated'] as boolean) : undefined,
+    isolated: bool(obj(info, 'info_slave_data'), 'isolated'),
+    hairpin: bool(obj(info, 'info_slave_data'), 'hairpin'),
     link: str(o, 'link'),
     linkIndex: num(o, 'link_index'),
     linkNetnsid: num(o, 'link_netnsid'),

@@ -30,6 +30,8 @@ function vethResource(sandbox: VethEnd, host: VethEnd): VethResource {
     hostName: host.link.ifname,
     hostMaster: host.link.master ?? '',
     hostUp: host.link.up,
+    hostIsolated: host.link.isolated ?? false,
+    hostHairpin: host.link.hairpin ?? false,
   };
 }
 

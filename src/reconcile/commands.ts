@@ -1,9 +1,11 @@
-import { Wave, type Command, type IpCommand } from '../model/plan.js';
+import { deleteTableScript } from '../firewall/index.js';
+import { Wave, type Command, type IpCommand, type NftCommand } from '../model/plan.js';
 import {
   HOST_NS,
   ownerAlias,
   type AddrResource,
   type BridgeResource,
+  type FirewallResource,
   type MacvlanResource,
   type NetnsResource,
   type Resource,
@@ -35,6 +37,8 @@ export function createCommands(r: Resource): Command[] {
       ip(HOST_NS, Wave.hostCreate, 'link', 'set', r.name, 'alias', ownerAlias(r.owner), upDown(r.up)),
     ];
     case 'file': return [{ tool: 'file', wave: Wave.hostCreate, path: r.path, content: r.content }];
+    case 'firewall': return [firewallCommand(r)];
+    case 'sysctl': return [{ tool: 'sysctl', wave: Wave.firewall, key: r.name, value: r.value }];
     case 'stray-link': throw new Error(`bug: cannot create stray link ${r.key}`);
   }
 }
@@ -44,6 +48,8 @@ export function deleteCommands(r: Resource): Command[] {
     case 'netns': return [ip(HOST_NS, Wave.hostDelete, 'netns', 'del', r.ns)];
     case 'veth': return [ip(HOST_NS, Wave.hostDelete, 'link', 'del', r.hostName)];
     case 'file': return [{ tool: 'file', wave: Wave.hostDelete, path: r.path, content: null }];
+    case 'firewall': return [{ tool: 'nft', wave: Wave.firewall, format: 'text', script: deleteTableScript() }];
+    case 'sysctl': return r.previous === undefined ? [] : [{ tool: 'sysctl', wave: Wave.firewall, key: r.name, value: r.previous }];
     case 'vlan':
     case 'bridge':
     case 'macvlan':
@@ -62,7 +68,7 @@ export function updateCommands(from: Resource, to: Resource): Command[] {
   if (to.type === 'veth' && from.type === 'veth') return updateVeth(from, to);
   if (to.type === 'macvlan') return [setInside(to)];
   if (to.type === 'vlan') return [ip(HOST_NS, Wave.hostCreate, 'link', 'set', to.name, 'alias', ownerAlias(to.owner), upDown(to.up))];
-  if (to.type === 'file') return createCommands(to);
+  if (to.type === 'file' || to.type === 'firewall' || to.type === 'sysctl') return createCommands(to);
   if (to.type === 'route') return [ip(to.ns, createWave(to.ns), ...routeArgs('replace', to))];
   throw new Error(`bug: ${to.key} cannot be updated in place`);
 }
@@ -87,8 +93,21 @@ function createVeth(r: VethResource): IpCommand[] {
     ip(HOST_NS, Wave.hostCreate, 'link', 'add', r.hostName, ...mtuArgs(r.mtu), 'type', 'veth',
       'peer', 'name', r.name, 'netns', r.ns, 'address', r.mac, ...mtuArgs(r.mtu)),
     ip(HOST_NS, Wave.hostCreate, 'link', 'set', r.hostName, 'master', r.hostMaster, 'alias', ownerAlias(r.owner), upDown(r.hostUp)),
+    ...(r.hostIsolated || r.hostHairpin ? [portFlags(r)] : []),
     setInside(r),
   ];
+}
+
+/** Bridge port flags of the host end: isolation (icc: false) and hairpin (published ports). */
+const onOff = (b: boolean): string => (b ? 'on' : 'off');
+const portFlags = (r: VethResource): IpCommand =>
+  ip(HOST_NS, Wave.hostCreate, 'link', 'set', r.hostName, 'type', 'bridge_slave', 'isolated', onOff(r.hostIsolated), 'hairpin', onOff(r.hostHairpin));
+
+/** The table from its generated script, or (observed) from the JSON that recreates it exactly. */
+function firewallCommand(r: FirewallResource): NftCommand {
+  if (r.script !== undefined) return { tool: 'nft', wave: Wave.firewall, format: 'text', script: r.script };
+  if (r.restore !== undefined) return { tool: 'nft', wave: Wave.firewall, format: 'json', script: r.restore };
+  throw new Error(`bug: firewall ${r.key} has neither a script nor a restore`);
 }
 
 function createMacvlan(r: MacvlanResource): IpCommand[] {
@@ -108,6 +127,7 @@ function updateVeth(from: VethResource, to: VethResource): IpCommand[] {
     out.push(ip(HOST_NS, Wave.hostCreate, 'link', 'set', to.hostName, ...mtuArgs(to.mtu), 'master', to.hostMaster,
       'alias', ownerAlias(to.owner), upDown(to.hostUp)));
   }
+  if (from.hostIsolated !== to.hostIsolated || from.hostHairpin !== to.hostHairpin) out.push(portFlags(to));
   if (from.mac !== to.mac || from.up !== to.up || from.mtu !== to.mtu || from.owner !== to.owner) out.push(setInside(to));
   return out;
 }

@@ -9,12 +9,14 @@ import { linkKey, netnsKey, type Resource } from '../model/resource.js';
 const UPDATABLE: Record<Resource['type'], readonly string[]> = {
   netns: ['loUp', 'owner'],
   bridge: ['mac', 'mtu', 'up', 'owner'],
-  veth: ['mac', 'mtu', 'up', 'hostMaster', 'hostUp', 'owner'],
+  veth: ['mac', 'mtu', 'up', 'hostMaster', 'hostUp', 'hostIsolated', 'hostHairpin', 'owner'],
   macvlan: ['mac', 'mtu', 'up', 'owner'],
   addr: [],
   route: ['via', 'dev'],
   vlan: ['up', 'owner'],
   file: ['content', 'owner'],
+  firewall: ['digest', 'chains', 'rules'],
+  sysctl: ['value'],
   'stray-link': [],
 };
 
@@ -27,6 +29,8 @@ const REPLACE_ON: Record<Resource['type'], readonly string[]> = {
   route: [],
   vlan: ['link', 'vid'],
   file: [],
+  firewall: [],
+  sysctl: [],
   'stray-link': [],
 };
 
@@ -67,6 +71,8 @@ export function parentKey(r: Resource): string | undefined {
     case 'bridge': return r.ns.startsWith('@') ? undefined : netnsKey(r.ns);
     case 'vlan':
     case 'file':
+    case 'firewall':
+    case 'sysctl':
     case 'netns': return undefined;
   }
 }
@@ -83,6 +89,8 @@ export function rank(r: Resource): number {
     case 'stray-link': return 3;
     case 'addr': return r.ns.startsWith('@') ? 2 : 4;
     case 'route': return 5;
+    case 'firewall':
+    case 'sysctl': return 6;
   }
 }
 

@@ -13,6 +13,7 @@ import {
 } from '../model/resource.js';
 import { cidrToString, familyOf, macFromIpv4, parseCidr } from '../util/cidr.js';
 import { sandboxFiles, vlanParents } from './desired-files.js';
+import { sharedResources } from './desired-shared.js';
 import { hostVethName } from './names.js';
 
 /** Addresses IPAM decided for one attachment. */
@@ -39,6 +40,7 @@ export function desiredFromManifests(input: DesiredInput): DesiredState {
   }
   for (const network of input.manifests.networks.values()) networkResources(network).forEach(add);
   vlanParents(input.manifests).forEach(add);
+  sharedResources(input.manifests, input.assignments).forEach(add);
   for (const attachment of input.manifests.attachments.values()) {
     const assignment = input.assignments.get(attachment.name);
     if (!assignment) throw new Error(`bug: no address assigned to attachment ${attachment.name}`);
@@ -79,7 +81,8 @@ function attachmentResources(m: ManifestSet, a: AttachmentSpec, as: Assignment):
   const mac = a.mac ?? macFromIpv4(as.ipv4);
   const link: Resource = network.driver === 'bridge'
     ? { type: 'veth', key: linkKey(ns, dev), ns, name: dev, owner, mac, mtu: network.mtu, up: true,
-        hostName: hostVethName(sandbox.name, dev), hostMaster: network.bridge?.name ?? '', hostUp: true }
+        hostName: hostVethName(sandbox.name, dev), hostMaster: network.bridge?.name ?? '', hostUp: true,
+        hostIsolated: network.bridge?.icc === false, hostHairpin: a.publish.length > 0 }
     : { type: 'macvlan', key: linkKey(ns, dev), ns, name: dev, owner, mac, mtu: network.mtu, up: true,
         parent: network.macvlan?.parent ?? '', mode: network.macvlan?.mode ?? 'bridge' };
   const out: Resource[] = [link, addr(ns, dev, `${as.ipv4}/${as.prefix}`, owner)];

@@ -1,4 +1,5 @@
-import type { ObservedState, Resource } from '../model/resource.js';
+import { SHARED_OWNER, type ObservedState, type Resource } from '../model/resource.js';
+import { isPrunableShared } from './desired-shared.js';
 import { compareResources } from './compare.js';
 import { findConflicts } from './conflicts.js';
 
@@ -15,7 +16,7 @@ export interface StatusRow {
 export function statusRows(desired: ReadonlyMap<string, Resource> | undefined, observed: ObservedState): StatusRow[] {
   const rows: StatusRow[] = [];
   if (!desired) {
-    for (const r of observed.resources.values()) rows.push({ address: r.key, owner: r.owner, state: 'owned' });
+    for (const r of observed.resources.values()) if (r.owner !== SHARED_OWNER || isPrunableShared(r)) rows.push({ address: r.key, owner: r.owner, state: 'owned' });
     return sortRows(rows);
   }
   const conflicts = new Map(findConflicts(desired, observed).map((c) => [c.slice(0, c.indexOf(' ')), c]));
@@ -27,7 +28,7 @@ export function statusRows(desired: ReadonlyMap<string, Resource> | undefined, o
     else rows.push(compared(d, o));
   }
   for (const o of observed.resources.values()) {
-    if (!desired.has(o.key)) rows.push({ address: o.key, owner: o.owner, state: 'not-declared', detail: 'owned by netrecon, in no manifest: apply prunes it' });
+    if (!desired.has(o.key) && (o.owner !== SHARED_OWNER || isPrunableShared(o))) rows.push({ address: o.key, owner: o.owner, state: 'not-declared', detail: 'owned by netrecon, in no manifest: apply prunes it' });
   }
   return sortRows(rows);
 }

@@ -19,13 +19,16 @@ const describeChange = (c: ReturnType<typeof diffStates>[number]): string => {
   }
 };
 
+/** How a resource compares across observations: a firewall's restore text is a listing, not state. */
+const comparable = (r: Resource): Resource => (r.type === 'firewall' ? { ...r, restore: undefined, script: undefined } : r);
+
 /** Differences between two observed owned states (rollback must restore `before` exactly). */
 export function compareOwnedStates(before: ReadonlyMap<string, Resource>, after: ReadonlyMap<string, Resource>): string[] {
   const out: string[] = [];
   for (const [key, r] of before) {
     const now = after.get(key);
     if (!now) out.push(`${key}: gone (was ${r.owner})`);
-    else if (!equal(r, now)) out.push(`${key}: differs`);
+    else if (!equal(comparable(r), comparable(now))) out.push(`${key}: differs`);
   }
   for (const key of after.keys()) if (!before.has(key)) out.push(`${key}: appeared`);
   return out.sort();

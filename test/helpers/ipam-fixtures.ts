@@ -67,7 +67,7 @@ export function observedFrom(assignments: ReadonlyMap<string, Assignment>): Obse
     const owner = `attachment/${name}` as const;
     const veth: VethResource = {
       type: 'veth', key: linkKey(name, 'eth0'), ns: name, name: 'eth0', owner, mac: '02:42:00:00:00:00',
-      up: true, hostName: `nrv-${name}`, hostMaster: 'nr-br', hostUp: true,
+      up: true, hostName: `nrv-${name}`, hostMaster: 'nr-br', hostUp: true, hostIsolated: false, hostHairpin: false,
     };
     resources.set(veth.key, veth);
     const addrs: [string, 4 | 6][] = [[`${a.ipv4}/${a.prefix}`, 4]];

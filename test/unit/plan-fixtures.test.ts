@@ -15,7 +15,7 @@ import type { ManifestSet } from '../../src/model/manifest.js';
 import type { ForeignObject, ObservedState, Resource } from '../../src/model/resource.js';
 import { findConflicts } from '../../src/reconcile/conflicts.js';
 import { desiredFromManifests } from '../../src/reconcile/desired.js';
-import { desiredAfterDelete } from '../../src/reconcile/delete.js';
+import { applyTarget, deleteTarget } from '../../src/reconcile/intent.js';
 import { diffStates } from '../../src/reconcile/diff.js';
 import { planSteps } from '../../src/reconcile/plan.js';
 import { planToShell } from '../../src/render/plan-sh.js';
@@ -71,10 +71,10 @@ for (const name of readdirSync(root).sort()) {
       expectFile(dir, 'conflicts.txt', `${findConflicts(desired, observed).join('\n')}\n`);
       return;
     }
-    const owners = ownersOf(manifests);
-    const prune = options.intent === 'delete' ? (r: Resource) => owners.has(r.owner) : () => options.prune ?? true;
-    const wanted = options.intent === 'delete' ? desiredAfterDelete(observed.resources, prune) : desired;
-    const plan = planSteps(diffStates(wanted, observed.resources, { prune }), 'fixture');
+    const target = options.intent === 'delete'
+      ? deleteTarget(observed.resources, ownersOf(manifests), [])
+      : applyTarget(desired, options.prune ?? true);
+    const plan = planSteps(diffStates(target.desired, observed.resources, { prune: target.prune }), 'fixture');
     expectFile(dir, 'plan.txt', planToText(plan));
     expectFile(dir, 'plan.sh', planToShell(plan));
   });

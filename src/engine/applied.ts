@@ -1,0 +1,70 @@
+import type { AttachmentSpec, ManifestSet, NetworkSpec, SandboxSpec } from '../model/manifest.js';
+import type { Assignment } from '../reconcile/desired.js';
+import type { StateDir } from '../state/index.js';
+
+/**
+ * The manifests of the last successful apply, with their addresses. `delete`
+ * removes only some objects; what all networks share (the firewall table,
+ * forwarding) is then recomputed from what remains.
+ */
+export const APPLIED_FILE = 'applied.json';
+
+export interface AppliedRecord {
+  readonly version: 1;
+  readonly networks: readonly NetworkSpec[];
+  readonly sandboxes: readonly SandboxSpec[];
+  readonly attachments: readonly AttachmentSpec[];
+  readonly assignments: Readonly<Record<string, Assignment>>;
+}
+
+const isApplied = (x: unknown): x is AppliedRecord =>
+  typeof x === 'object' && x !== null && (x as { version?: unknown }).version === 1 &&
+  ['networks', 'sandboxes', 'attachments'].every((k) => Array.isArray((x as Record<string, unknown>)[k]));
+
+export interface AppliedSet {
+  readonly manifests: Pick<ManifestSet, 'networks' | 'sandboxes' | 'attachments'>;
+  readonly assignments: ReadonlyMap<string, Assignment>;
+}
+
+const byName = <T extends { name: string }>(xs: readonly T[]): Map<string, T> => new Map(xs.map((x) => [x.name, x]));
+
+export async function loadApplied(state: StateDir | undefined): Promise<AppliedSet> {
+  const r = state ? await state.readJson(APPLIED_FILE, isApplied) : { status: 'missing' as const };
+  const v = r.status === 'ok' ? r.value : { networks: [], sandboxes: [], attachments: [], assignments: {} };
+  return {
+    manifests: { networks: byName(v.networks), sandboxes: byName(v.sandboxes), attachments: byName(v.attachments) },
+    assignments: new Map(Object.entries(v.assignments)),
+  };
+}
+
+/** What remains once the objects named in `removed` are deleted. */
+export function appliedWithout(applied: AppliedSet, removed: ManifestSet): AppliedSet {
+  const keep = <T>(m: ReadonlyMap<string, T>, drop: ReadonlyMap<string, unknown>): Map<string, T> => new Map([...m].filter(([k]) => !drop.has(k)));
+  const { networks, sandboxes, attachments } = applied.manifests;
+  return {
+    manifests: { networks: keep(networks, removed.networks), sandboxes: keep(sandboxes, removed.sandboxes), attachments: keep(attachments, removed.attachments) },
+    assignments: applied.assignments,
+  };
+}
+
+export async function saveApplied(state: StateDir, set: AppliedSet): Promise<void> {
+  const { networks, sandboxes, attachments } = set.manifests;
+  const record: AppliedRecord = {
+    version: 1, networks: [...networks.values()], sandboxes: [...sandboxes.values()], attachments: [...attachments.values()],
+    assignments: Object.fromEntries(set.assignments),
+  };
+  await state.writeJson(APPLIED_FILE, record);
+}
+
+/** Merge for --no-prune: objects applied before stay recorded unless redefined. */
+export function mergeApplied(older: AppliedSet, newer: AppliedSet): AppliedSet {
+  const merge = <T>(a: ReadonlyMap<string, T>, b: ReadonlyMap<string, T>): Map<string, T> => new Map([...a, ...b]);
+  return {
+    manifests: {
+      networks: merge(older.manifests.networks, newer.manifests.networks),
+      sandboxes: merge(older.manifests.sandboxes, newer.manifests.sandboxes),
+      attachments: merge(older.manifests.attachments, newer.manifests.attachments),
+    },
+    assignments: merge(older.assignments, newer.assignments),
+  };
+}
