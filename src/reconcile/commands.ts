@@ -31,7 +31,7 @@ export function createCommands(r: Resource): Command[] {
     case 'veth': return createVeth(r);
     case 'macvlan': return createMacvlan(r);
     case 'addr': return [ip(r.ns, createWave(r.ns), 'addr', 'add', r.cidr, 'dev', r.dev, ...nodad(r))];
-    case 'route': return [ip(r.ns, createWave(r.ns), ...routeArgs('add', r))];
+    case 'route': return [ip(r.ns, createWave(r.ns), ...routeArgs('replace', r))];
     case 'vlan': return [
       ip(HOST_NS, Wave.hostCreate, 'link', 'add', 'link', r.link, 'name', r.name, 'type', 'vlan', 'id', String(r.vid)),
       ip(HOST_NS, Wave.hostCreate, 'link', 'set', r.name, 'alias', ownerAlias(r.owner), upDown(r.up)),

@@ -37,13 +37,20 @@ export function diffStates(
   for (const o of observed.values()) if (!desired.has(o.key) && options.prune(o)) removedRoots.set(o.key, o);
 
   const covered = coveredBy(removedRoots, children);
+  const endangered = routesLosingAnAddress(removedRoots, observed);
   const changes: Change[] = [];
   for (const o of [...removedRoots.values()].sort(byRankThenKey).reverse()) {
     if (covered.has(o.key) || desired.has(o.key)) continue;
-    changes.push({ action: 'delete', observed: o, covers: descendants(o.key, children) });
+    const covers = o.type === 'addr' ? (endangered.get(devOf(o)) ?? []) : descendants(o.key, children);
+    changes.push({ action: 'delete', observed: o, covers });
   }
   for (const d of [...desired.values()].sort(byRankThenKey)) {
-    const change = desiredChange(d, observed.get(d.key), comparisons.get(d.key), { covered, children });
+    const o = observed.get(d.key);
+    if (o && d.type === 'route' && !covered.has(o.key) && endangered.has(devOf(d))) {
+      changes.push({ action: 'create', desired: d }); // the kernel drops it with the address; route replace puts it back
+      continue;
+    }
+    const change = desiredChange(d, o, comparisons.get(d.key), { covered, children });
     if (change) changes.push(change);
   }
   return changes;
@@ -59,6 +66,26 @@ function desiredChange(d: Resource, o: Resource | undefined, c: ReturnType<typeo
   if (c.kind === 'replace') return { action: 'replace', desired: d, observed: o, fields: c.fields, covers: descendants(o.key, info.children) };
   if (c.kind === 'update') return { action: 'update', desired: d, observed: o, fields: c.fields };
   return undefined;
+}
+
+const devOf = (r: { ns: string; dev: string }): string => `${r.ns}/${r.dev}`;
+
+/**
+ * Removing an address makes the kernel drop routes through gateways it made
+ * reachable: routes on a device losing an address are re-created, and the
+ * address's delete step restores them when it is undone.
+ */
+function routesLosingAnAddress(removed: ReadonlyMap<string, Resource>, observed: ReadonlyMap<string, Resource>): Map<string, Resource[]> {
+  const devs = new Set([...removed.values()].flatMap((r) => (r.type === 'addr' ? [devOf(r)] : [])));
+  const out = new Map<string, Resource[]>();
+  if (devs.size === 0) return out;
+  for (const r of observed.values()) {
+    if (r.type !== 'route' || !devs.has(devOf(r))) continue;
+    const list = out.get(devOf(r));
+    if (list) list.push(r);
+    else out.set(devOf(r), [r]);
+  }
+  return out;
 }
 
 function childrenIndex(observed: ReadonlyMap<string, Resource>): Map<string, Resource[]> {
