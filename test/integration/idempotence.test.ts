@@ -18,6 +18,7 @@ interface JsonPlan {
   readonly steps: readonly { readonly address: string; readonly action: string; readonly commands: readonly unknown[]; readonly inverse: readonly unknown[] }[];
 }
 
+const ACTIONS: Record<string, string> = { '+': 'create', '~': 'update', '-': 'delete', '-/+': 'replace' };
 /** The step lines of `plan -o text` (no blank line, no summary). */
 const stepLines = (stdout: string): string[] => stdout.split('\n').filter((line) => /^(\+|-|~|-\/\+) /.test(line));
 /** The resource address of a step line: `+ addr/web/eth0/172.17.0.2/16  (note)` -> `addr/web/eth0/172.17.0.2/16`. */
@@ -40,17 +41,16 @@ test('plan reports changes before the first apply and none after; dry runs and a
   for (const address of ['netns/web', 'netns/db', 'netns/isolated', 'link/@host/nr-bridge', 'link/web/eth0', 'addr/db/eth0/172.17.0.20/16', 'route/web/default']) {
     assert.ok(lines.some((line) => line === `+ ${address}` || line.startsWith(`+ ${address} `)), `plan creates ${address}:\n${plan.stdout}`);
   }
-  assert.match(plan.stdout, new RegExp(`^Plan: ${lines.length} to create, 0 to update, 0 to delete\\.$`, 'm'));
+  const count = (symbol: string): number => lines.filter((line) => line.startsWith(`${symbol} `)).length;
+  assert.match(plan.stdout, new RegExp(`^Plan: ${count('+')} to create, ${count('~')} to update, 0 to delete\\.$`, 'm'));
 
   const json = await sb.netrecon(['plan', ...MANIFESTS, '-o', 'json']);
   assert.equal(json.exitCode, 0, json.stderr);
   const data = JSON.parse(json.stdout) as JsonPlan;
   assert.ok(Array.isArray(data.steps) && data.steps.length > 0, 'json plan has steps');
   assert.deepEqual(data.steps.map((s) => s.address), lines.map(addressOf), 'json and text plans list the same steps in the same order');
-  for (const step of data.steps) {
-    assert.equal(step.action, 'create', step.address);
-    assert.ok(step.commands.length > 0 && step.inverse.length > 0, `${step.address} has commands and an inverse`);
-  }
+  assert.deepEqual(data.steps.map((s) => s.action), lines.map((line) => ACTIONS[line.split(' ')[0] ?? '']), 'json actions match the text symbols');
+  for (const step of data.steps) assert.ok(step.commands.length > 0 && step.inverse.length > 0, `${step.address} has commands and an inverse`);
 
   const dry = await sb.netrecon(['apply', ...MANIFESTS, '--dry-run']);
   assert.equal(dry.exitCode, 0, dry.stderr);
@@ -58,6 +58,7 @@ test('plan reports changes before the first apply and none after; dry runs and a
   assert.equal((await sb.netrecon(['plan', ...MANIFESTS, '-o', 'sh'])).exitCode, 0);
   assertSame(await sb.snapshot(), empty, 'plan and apply --dry-run changed the kernel');
   assert.equal(await stateFiles(sb), '', 'plan and apply --dry-run wrote nothing to the state directory');
+  assert.equal((await sb.run(['ls', '-A', '/etc/netns'])).stdout, '', 'plan and apply --dry-run wrote no files under /etc/netns');
 
   const applied = await sb.netrecon(['apply', ...MANIFESTS]);
   assert.equal(applied.exitCode, 0, applied.stderr);
