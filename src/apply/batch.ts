@@ -1,6 +1,7 @@
 import { HOST_NS } from '../model/resource.js';
 import type { Batch } from '../reconcile/batches.js';
 import type { Runner } from '../util/runner.js';
+import { batchInput } from '../observe/ipjson.js';
 import { describeCommand, runSingle } from './single.js';
 
 export interface BatchOptions {
@@ -8,6 +9,8 @@ export interface BatchOptions {
   readonly netnsDir: string;
   /** Keep going past failed lines (rollback); otherwise stop at the first. */
   readonly force: boolean;
+  /** Append show commands and run with -j -d: the batch's stdout is the namespace's state afterwards. */
+  readonly readBack?: boolean;
 }
 
 export interface BatchOutcome {
@@ -17,11 +20,13 @@ export interface BatchOutcome {
   /** Lines before this index ran successfully (without force: the first failure). */
   readonly completed: number;
   readonly stderr: string;
+  /** With readBack, on success: `ip -j -d` output of link, addr and route show. */
+  readonly stdout?: string;
 }
 
 /** argv of one `ip -batch` in a namespace; sandboxes are entered with nsenter (flat cost as namespaces grow). */
-export function batchArgv(ns: string, netnsDir: string, force: boolean): [string, string[]] {
-  const ipArgs = [...(force ? ['-force'] : []), '-batch', '-'];
+export function batchArgv(ns: string, netnsDir: string, force: boolean, readBack = false): [string, string[]] {
+  const ipArgs = [...(force ? ['-force'] : []), ...(readBack ? ['-j', '-d'] : []), '-batch', '-'];
   if (ns === HOST_NS) return ['ip', ipArgs];
   return ['nsenter', [`--net=${netnsDir}/${ns}`, '--', 'ip', ...ipArgs]];
 }
@@ -31,10 +36,11 @@ export async function runBatch(batch: Batch, options: BatchOptions): Promise<Bat
     const reason = await runSingle(batch.lines[0].command, options.runner);
     return reason === undefined ? { batch, failedLines: [], completed: 1, stderr: '' } : { batch, failedLines: [0], completed: 0, stderr: reason };
   }
-  const [file, args] = batchArgv(batch.ns, options.netnsDir, options.force);
-  const input = `${batch.lines.map((l) => l.command.args.join(' ')).join('\n')}\n`;
+  const readBack = options.readBack ?? false;
+  const [file, args] = batchArgv(batch.ns, options.netnsDir, options.force, readBack);
+  const input = `${batch.lines.map((l) => l.command.args.join(' ')).join('\n')}\n${readBack ? batchInput() : ''}`;
   const result = await options.runner.run(file, args, { input });
-  if (result.exitCode === 0) return { batch, failedLines: [], completed: batch.lines.length, stderr: '' };
+  if (result.exitCode === 0) return { batch, failedLines: [], completed: batch.lines.length, stderr: '', ...(readBack ? { stdout: result.stdout } : {}) };
   const failedLines = [...result.stderr.matchAll(/Command failed -:(\d+)/g)].map((m) => Number(m[1]) - 1);
   // No line reported: the process itself failed (e.g. the namespace is gone); nothing ran.
   const completed = failedLines.length === 0 ? 0 : options.force ? batch.lines.length : (failedLines[0] ?? 0);

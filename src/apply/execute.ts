@@ -11,26 +11,37 @@ export interface ExecuteOptions {
   readonly beforeWave?: (wave: number) => Promise<void>;
   /** Test seam: called before each batch; throwing simulates a command failure. */
   readonly faultInjector?: (batch: Batch) => void;
+  /** Each namespace's last ip batch also reads the namespace back (see ExecuteResult.readBacks). */
+  readonly readBack?: boolean;
 }
 
 export type ExecuteResult =
-  | { readonly ok: true; readonly batches: number }
+  | { readonly ok: true; readonly batches: number; readonly readBacks: ReadonlyMap<string, string> }
   | { readonly ok: false; readonly error: string; readonly started: readonly Step[]; readonly batches: number };
 
 /** Run the plan's commands wave by wave, one batch per namespace, namespaces in parallel. */
 export async function executeSteps(steps: readonly Step[], options: ExecuteOptions): Promise<ExecuteResult> {
   const waves = batchesOf(forwardLines(steps));
+  const last = options.readBack ? lastIpBatchPerNamespace(waves) : new Set<Batch>();
   const started = new Set<number>();
+  const readBacks = new Map<string, string>();
   let batches = 0;
   for (const [index, wave] of waves.entries()) {
     await options.beforeWave?.(index);
-    const outcomes = await mapLimit(wave, options.concurrency, (batch) => runOne(batch, options));
+    const outcomes = await mapLimit(wave, options.concurrency, (batch) => runOne(batch, { ...options, readBack: last.has(batch) }));
     batches += wave.length;
+    for (const o of outcomes) if (o.stdout !== undefined) readBacks.set(o.batch.ns, o.stdout);
     for (const o of outcomes) o.batch.lines.slice(0, o.completed + 1).forEach((l) => started.add(l.stepId));
     const failed = outcomes.find((o) => o.failedLines.length > 0);
     if (failed) return { ok: false, error: describeFailure(failed), started: steps.filter((s) => started.has(s.id)), batches };
   }
-  return { ok: true, batches };
+  return { ok: true, batches, readBacks };
+}
+
+function lastIpBatchPerNamespace(waves: readonly (readonly Batch[])[]): Set<Batch> {
+  const last = new Map<string, Batch>();
+  for (const wave of waves) for (const b of wave) if (b.kind === 'ip') last.set(b.ns, b);
+  return new Set(last.values());
 }
 
 async function runOne(batch: Batch, options: ExecuteOptions): Promise<BatchOutcome> {
@@ -39,7 +50,7 @@ async function runOne(batch: Batch, options: ExecuteOptions): Promise<BatchOutco
   } catch (e: unknown) {
     return { batch, failedLines: [0], completed: 0, stderr: e instanceof Error ? e.message : String(e) };
   }
-  return runBatch(batch, { runner: options.runner, netnsDir: options.netnsDir, force: false });
+  return runBatch(batch, { runner: options.runner, netnsDir: options.netnsDir, force: false, readBack: options.readBack });
 }
 
 /**

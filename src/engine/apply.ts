@@ -9,6 +9,7 @@ import { JOURNAL_VERSION, type Journal } from './journal.js';
 import { observe, type Prepared } from './prepare.js';
 import { saveApplied } from './applied.js';
 import { recordSysctls } from './shared.js';
+import { observedAfterApply } from './readback.js';
 
 export interface ApplyOutcome {
   readonly steps: number;
@@ -16,7 +17,7 @@ export interface ApplyOutcome {
 }
 
 const executeOptions = (deps: EngineDeps, beforeWave?: (wave: number) => Promise<void>): ExecuteOptions => ({
-  runner: deps.runner, netnsDir: deps.netnsDir, concurrency: deps.concurrency, faultInjector: deps.faultInjector, beforeWave,
+  runner: deps.runner, netnsDir: deps.netnsDir, concurrency: deps.concurrency, faultInjector: deps.faultInjector, beforeWave, readBack: true,
 });
 
 /**
@@ -33,13 +34,22 @@ export async function applyPrepared(deps: EngineDeps, state: StateDir, prepared:
   }
   const journal = (wave: number): Journal => ({ version: JOURNAL_VERSION, pid: process.pid, startedAt: new Date().toISOString(), wave, steps });
   await writeJournal(state, journal(-1));
-  const result = await executeSteps(steps, executeOptions(deps, (wave) => writeJournal(state, journal(wave))));
-  if (!result.ok) await rollBack(deps, state, prepared, { error: result.error, started: result.started });
+  let t = performance.now();
+  const result = await executeSteps(steps, executeOptions(deps, async (wave) => {
+    deps.logger.debug({ wave: wave - 1, ms: Math.round(performance.now() - t) }, 'wave done');
+    t = performance.now();
+    await writeJournal(state, journal(wave));
+  }));
+  deps.logger.debug({ ms: Math.round(performance.now() - t) }, 'last wave done');
+  if (!result.ok) return rollBack(deps, state, prepared, { error: result.error, started: result.started });
   await saveLeases(state, prepared.leases);
   await saveApplied(state, prepared.applied);
   await recordSysctls(state, steps, prepared.observed.resources);
   await clearJournal(state);
-  await verifyConverged(deps, state, prepared.desired, prepared.prune);
+  const verifyStart = performance.now();
+  const after = await observedAfterApply(deps, state, prepared.observed, steps, result.readBacks);
+  await verifyConverged(deps, state, prepared.desired, prepared.prune, after.resources);
+  deps.logger.debug({ ms: Math.round(performance.now() - verifyStart) }, 'verified');
   return { steps: steps.length, batches: result.batches };
 }
 
@@ -54,8 +64,11 @@ async function rollBack(deps: EngineDeps, state: StateDir, prepared: Prepared, f
   throw new ApplyRolledBackError(`apply failed and was rolled back; nothing changed: ${failure.error}`);
 }
 
-export async function verifyConverged(deps: EngineDeps, state: StateDir, desired: ReadonlyMap<string, Resource>, prune: (r: Resource) => boolean): Promise<void> {
-  const differences = await settle(deps, state, (observed) => verifyApplied(desired, observed, { prune }));
+/** The state must equal the desired state; `first` (read back during the apply) spares one full observation when it does. */
+export async function verifyConverged(deps: EngineDeps, state: StateDir, desired: ReadonlyMap<string, Resource>, prune: (r: Resource) => boolean, first?: ReadonlyMap<string, Resource>): Promise<void> {
+  const check = (observed: ReadonlyMap<string, Resource>): string[] => verifyApplied(desired, observed, { prune });
+  if (first && check(first).length === 0) return;
+  const differences = await settle(deps, state, check);
   if (differences.length > 0) throw new VerifyError(differences);
 }
 

@@ -46,7 +46,9 @@ export async function observe(deps: EngineDeps, state?: StateDir): Promise<Obser
 
 /** Read everything, then call the pure planner once. */
 export async function prepare(deps: EngineDeps, state: StateDir | undefined, manifests: ManifestSet, intent: Intent): Promise<Prepared> {
+  const t0 = performance.now();
   const observed = await observe(deps, state);
+  deps.logger.debug({ ms: Math.round(performance.now() - t0), resources: observed.resources.size }, 'observed');
   const { leases: prior, source } = await priorLeases(deps, state, observed, manifests);
   const previouslyApplied = await loadApplied(state);
   if (intent.kind === 'delete') return prepareDelete(observed, manifests, prior, appliedWithout(previouslyApplied, manifests));
