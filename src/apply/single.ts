@@ -1,4 +1,4 @@
-import { mkdir, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, rmdir, symlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Command } from '../model/plan.js';
 import { nftRestoreArgs } from '../firewall/index.js';
@@ -29,7 +29,9 @@ export async function runSingle(command: Command, runner: Runner): Promise<Singl
           return rmdir(dirname(command.path)).catch(() => undefined); // only when empty
         }
         await mkdir(dirname(command.path), { recursive: true, mode: 0o755 });
-        await writeFile(command.path, command.content, { mode: 0o644 });
+        await rm(command.path, { force: true }); // never write through a link
+        if (command.target !== undefined) await symlink(command.target, command.path);
+        else await writeFile(command.path, command.content, { mode: 0o644 });
       });
     case 'ip':
       throw new Error('bug: ip commands run in batches');
@@ -51,6 +53,6 @@ export function describeCommand(command: Command): string {
     case 'ip': return `ip ${command.args.join(' ')}`;
     case 'nft': return `nft ${command.format === 'json' ? '-j ' : ''}-f - (table inet netrecon)`;
     case 'sysctl': return `sysctl -w ${command.key}=${command.value}`;
-    case 'file': return command.content === null ? `rm -f ${command.path}` : `write ${command.path}`;
+    case 'file': return command.content === null ? `rm -f ${command.path}` : command.target !== undefined ? `ln -sfn ${command.target} ${command.path}` : `write ${command.path}`;
   }
 }

@@ -1,7 +1,7 @@
-import { HOST_NS, type ObservedState, type Resource } from '../model/resource.js';
+import { HOST_NS, type ObservedState } from '../model/resource.js';
 import type { Step } from '../model/plan.js';
 import { listNetnsDir, observedFromSnapshots, readNamespace, snapshotFromBatch, type NamespaceSnapshot } from '../observe/index.js';
-import { observeFiles } from '../observe/files.js';
+import { observeFiles, withFiles } from '../observe/files.js';
 import type { StateDir } from '../state/index.js';
 import { mapLimit } from '../util/runner.js';
 import type { EngineDeps } from './context.js';
@@ -43,6 +43,6 @@ export async function observedAfterApply(deps: EngineDeps, state: StateDir, befo
   const fresh = observedFromSnapshots(host, snapshots.filter((s): s is NamespaceSnapshot => s !== undefined && s.ns !== HOST_NS), { partial: true });
   const [files, shared] = await Promise.all([observeFiles(deps.etcNetnsDir), observeShared(deps.runner, state)]);
   const kept = [...before.resources.values()].filter((r) => !touched.has(r.ns) && r.type !== 'file' && r.ns !== HOST_NS);
-  const all: Resource[] = [...kept, ...fresh.resources.values(), ...files.resources, ...shared.resources];
-  return { resources: new Map(all.map((r) => [r.key, r])), foreign: fresh.foreign, nftAvailable: shared.nftAvailable };
+  const kernel: ObservedState = { resources: new Map([...kept, ...fresh.resources.values()].map((r) => [r.key, r])), foreign: fresh.foreign };
+  return { ...withFiles(kernel, { resources: [...files.resources, ...shared.resources], foreign: [] }), nftAvailable: shared.nftAvailable };
 }

@@ -53,6 +53,8 @@ export interface FileCommand {
   readonly wave: Wave;
   readonly path: string;
   readonly content: string | null;
+  /** Make the file a symbolic link to this path instead. */
+  readonly target?: string;
 }
 
 export type Command = IpCommand | NftCommand | SysctlCommand | FileCommand;

@@ -98,7 +98,10 @@ export interface FileResource {
   readonly ns: string;
   readonly path: string;
   readonly owner: Owner;
+  /** The file's text ("" for a symbolic link). */
   readonly content: string;
+  /** Set when the file is a symbolic link to this path. */
+  readonly target?: string;
 }
 
 /** The nftables table inet netrecon, identified by the digest of its rules. */

@@ -1,53 +1,64 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { fileKey, type FileResource, type ForeignObject, type ObservedState, type Owner, type Resource } from '../model/resource.js';
+import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
+import { fileKey, HOST_NS, netnsKey, type FileResource, type ForeignObject, type ObservedState, type Owner, type Resource } from '../model/resource.js';
 
 const MANAGED = ['resolv.conf', 'hosts'] as const;
-const MARKER = /^# netrecon:((?:sandbox)\/[a-z0-9]([-a-z0-9]*[a-z0-9])?) /;
+const MARKER = /^# netrecon:((?:sandbox|network)\/[a-z0-9]([-a-z0-9]*[a-z0-9])?) /;
+const SHARED_DIR = '.netrecon';
 
 const errno = (e: unknown): string | undefined => (e instanceof Error && 'code' in e ? String(e.code) : undefined);
 
-async function readIfExists(path: string): Promise<string | undefined> {
+async function ifExists<T>(fn: () => Promise<T>): Promise<T | undefined> {
   try {
-    return await readFile(path, 'utf8');
+    return await fn();
   } catch (e: unknown) {
     if (errno(e) === 'ENOENT' || errno(e) === 'ENOTDIR') return undefined;
     throw e;
   }
 }
 
-async function listDirs(dir: string): Promise<string[]> {
-  try {
-    return (await readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
-  } catch (e: unknown) {
-    if (errno(e) === 'ENOENT') return [];
-    throw e;
+const listDirs = async (dir: string): Promise<string[]> =>
+  ((await ifExists(() => readdir(dir, { withFileTypes: true }))) ?? []).filter((d) => d.isDirectory() && !d.name.startsWith('.')).map((d) => d.name);
+
+type Found = { resource: FileResource } | { foreign: ForeignObject } | undefined;
+
+/** A regular file is owned when its first line is netrecon's marker; a link when it points into netrecon's shared directory. */
+async function readManaged(path: string, ns: string, name: string, sharedDir: string): Promise<Found> {
+  const info = await ifExists(() => lstat(path));
+  if (!info) return undefined;
+  const key = fileKey(ns, name);
+  if (info.isSymbolicLink()) {
+    const target = await readlink(path);
+    // The link carries no mark: its owner is the sandbox owning the namespace (see ownersOfLinks).
+    if (target.startsWith(`${sharedDir}/`)) return { resource: { type: 'file', key, ns, path, owner: `sandbox/${ns}`, content: '', target } };
+    return { foreign: { key, what: `symbolic link ${path}` } };
   }
+  const content = await readFile(path, 'utf8');
+  const owner = MARKER.exec(content)?.[1] as Owner | undefined;
+  return owner ? { resource: { type: 'file', key, ns, path, owner, content } } : { foreign: { key, what: `file ${path}` } };
 }
 
 /**
- * The per-sandbox files under /etc/netns: owned when their first line is
- * netrecon's marker, foreign otherwise (never overwritten).
+ * The per-sandbox files under /etc/netns and the per-network hosts files in
+ * /etc/netns/.netrecon: owned when marked, foreign otherwise (never overwritten).
  */
 export async function observeFiles(etcNetnsDir: string): Promise<{ resources: FileResource[]; foreign: ForeignObject[] }> {
-  const resources: FileResource[] = [];
-  const foreign: ForeignObject[] = [];
-  for (const ns of await listDirs(etcNetnsDir)) {
-    for (const name of MANAGED) {
-      const path = `${etcNetnsDir}/${ns}/${name}`;
-      const content = await readIfExists(path);
-      if (content === undefined) continue;
-      const owner = MARKER.exec(content)?.[1] as Owner | undefined;
-      if (owner) resources.push({ type: 'file', key: fileKey(ns, name), ns, path, owner, content });
-      else foreign.push({ key: fileKey(ns, name), what: `file ${path}` });
-    }
-  }
-  return { resources, foreign };
+  const sharedDir = `${etcNetnsDir}/${SHARED_DIR}`;
+  const wanted: [string, string, string][] = [];
+  for (const ns of await listDirs(etcNetnsDir)) for (const name of MANAGED) wanted.push([`${etcNetnsDir}/${ns}/${name}`, ns, name]);
+  for (const name of (await ifExists(() => readdir(sharedDir))) ?? []) if (name.endsWith('.hosts')) wanted.push([`${sharedDir}/${name}`, HOST_NS, name]);
+  const found = await Promise.all(wanted.map(([path, ns, name]) => readManaged(path, ns, name, sharedDir)));
+  return {
+    resources: found.flatMap((f) => (f && 'resource' in f ? [f.resource] : [])),
+    foreign: found.flatMap((f) => (f && 'foreign' in f ? [f.foreign] : [])),
+  };
 }
 
-/** Add observed files to the kernel's observed state. */
+/** Add observed files (and other non-kernel resources) to the kernel's observed state; links take their namespace's owner. */
 export function withFiles(state: ObservedState, files: { resources: readonly Resource[]; foreign: readonly ForeignObject[] }): ObservedState {
-  return {
-    resources: new Map([...state.resources, ...files.resources.map((r) => [r.key, r] as const)]),
-    foreign: new Map([...state.foreign, ...files.foreign.map((f) => [f.key, f] as const)]),
-  };
+  const resources = new Map(state.resources);
+  for (const r of files.resources) {
+    const owner = r.type === 'file' && r.target !== undefined ? state.resources.get(netnsKey(r.ns))?.owner : undefined;
+    resources.set(r.key, owner ? { ...r, owner } : r);
+  }
+  return { resources, foreign: new Map([...state.foreign, ...files.foreign.map((f) => [f.key, f] as const)]) };
 }

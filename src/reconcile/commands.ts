@@ -36,7 +36,7 @@ export function createCommands(r: Resource): Command[] {
       ip(HOST_NS, Wave.hostCreate, 'link', 'add', 'link', r.link, 'name', r.name, 'type', 'vlan', 'id', String(r.vid)),
       ip(HOST_NS, Wave.hostCreate, 'link', 'set', r.name, 'alias', ownerAlias(r.owner), upDown(r.up)),
     ];
-    case 'file': return [{ tool: 'file', wave: Wave.hostCreate, path: r.path, content: r.content }];
+    case 'file': return [{ tool: 'file', wave: Wave.hostCreate, path: r.path, content: r.content, ...(r.target === undefined ? {} : { target: r.target }) }];
     case 'firewall': return [firewallCommand(r)];
     case 'sysctl': return [{ tool: 'sysctl', wave: Wave.firewall, key: r.name, value: r.value }];
     case 'stray-link': throw new Error(`bug: cannot create stray link ${r.key}`);

@@ -14,7 +14,7 @@ const UPDATABLE: Record<Resource['type'], readonly string[]> = {
   addr: [],
   route: ['via', 'dev'],
   vlan: ['up', 'owner'],
-  file: ['content', 'owner'],
+  file: ['content', 'target', 'owner'],
   firewall: ['digest', 'chains', 'rules'],
   sysctl: ['value'],
   'stray-link': [],

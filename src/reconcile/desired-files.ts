@@ -6,41 +6,64 @@ import type { Assignment } from './desired.js';
 export const fileMarker = (owner: Owner): string => `# netrecon:${owner} (managed by netrecon; changes are overwritten)`;
 
 export const ETC_NETNS = '/etc/netns';
+/** One hosts file per network; sandboxes on one network link to it (ip netns exec's bind mount follows the link). */
+export const SHARED_FILES_DIR = `${ETC_NETNS}/.netrecon`;
 
-/**
- * /etc/netns/<ns>/resolv.conf (when the sandbox declares dns) and hosts
- * (when it has attachments or hosts entries): `ip netns exec` and
- * `netrecon exec` bind them over /etc. The hosts file names every sandbox
- * sharing a network with this one, as Docker's user-defined networks resolve them.
- */
-export function sandboxFiles(m: ManifestSet, s: SandboxSpec, ns: string, assignments: ReadonlyMap<string, Assignment>): FileResource[] {
-  const owner: Owner = `sandbox/${s.name}`;
-  const out: FileResource[] = [];
-  const file = (name: string, lines: string[]): FileResource =>
-    ({ type: 'file', key: fileKey(ns, name), ns, path: `${ETC_NETNS}/${ns}/${name}`, owner, content: `${[fileMarker(owner), ...lines].join('\n')}\n` });
-  if (s.dns) {
-    out.push(file('resolv.conf', [...s.dns.nameservers.map((n) => `nameserver ${n}`), ...(s.dns.search.length > 0 ? [`search ${s.dns.search.join(' ')}`] : [])]));
-  }
-  const peers = peerEntries(m, s, assignments);
-  if (peers.length > 0 || Object.keys(s.hosts).length > 0) {
-    const extra = Object.entries(s.hosts).sort(([a], [b]) => a.localeCompare(b)).map(([name, ip]) => `${ip}\t${name}`);
-    out.push(file('hosts', ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', ...peers, ...extra]));
-  }
-  return out;
+const LOCALHOST = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback'];
+
+/** "<ip>\t<sandbox>" lines per network, and each sandbox's networks: computed once, O(attachments). */
+export interface PeerIndex {
+  readonly peers: ReadonlyMap<string, readonly string[]>;
+  readonly networksOf: ReadonlyMap<string, readonly string[]>;
 }
 
-/** "<ip>\t<sandbox>" for this sandbox and every sandbox on a network it is attached to. */
-function peerEntries(m: ManifestSet, s: SandboxSpec, assignments: ReadonlyMap<string, Assignment>): string[] {
-  const attachments = [...m.attachments.values()];
-  const networks = new Set(attachments.filter((a) => a.sandbox === s.name).map((a) => a.network));
-  const lines = new Set<string>();
-  for (const a of attachments.filter((x) => networks.has(x.network)).sort((x, y) => x.name.localeCompare(y.name))) {
+export function peerIndex(m: ManifestSet, assignments: ReadonlyMap<string, Assignment>): PeerIndex {
+  const peers = new Map<string, string[]>();
+  const networksOf = new Map<string, string[]>();
+  for (const a of [...m.attachments.values()].sort((x, y) => (x.name < y.name ? -1 : 1))) {
     const as = assignments.get(a.name);
     if (!as) continue;
-    lines.add(`${as.ipv4}\t${a.sandbox}`);
-    if (as.ipv6) lines.add(`${as.ipv6}\t${a.sandbox}`);
+    const lines = peers.get(a.network) ?? [];
+    lines.push(`${as.ipv4}\t${a.sandbox}`, ...(as.ipv6 ? [`${as.ipv6}\t${a.sandbox}`] : []));
+    peers.set(a.network, lines);
+    networksOf.set(a.sandbox, [...(networksOf.get(a.sandbox) ?? []), a.network].sort());
   }
-  return [...lines];
+  return { peers, networksOf };
+}
+
+const withMarker = (owner: Owner, lines: readonly string[]): string => `${[fileMarker(owner), ...lines].join('\n')}\n`;
+
+/** /etc/netns/.netrecon/<network>.hosts: every sandbox on the network by name, as Docker's user-defined networks resolve them. */
+export function networkHostsFiles(index: PeerIndex): FileResource[] {
+  return [...index.peers].map(([network, lines]) => {
+    const owner: Owner = `network/${network}`;
+    return { type: 'file', key: fileKey(HOST_NS, `${network}.hosts`), ns: HOST_NS, path: `${SHARED_FILES_DIR}/${network}.hosts`, owner, content: withMarker(owner, [...LOCALHOST, ...lines]) };
+  });
+}
+
+/**
+ * /etc/netns/<ns>/resolv.conf (when the sandbox declares dns) and hosts:
+ * a link to its network's hosts file, or its own file when it has extra
+ * entries or several networks. `ip netns exec` and `netrecon exec` bind them over /etc.
+ */
+export function sandboxFiles(s: SandboxSpec, ns: string, index: PeerIndex): FileResource[] {
+  const owner: Owner = `sandbox/${s.name}`;
+  const at = (name: string): Pick<FileResource, 'type' | 'key' | 'ns' | 'path' | 'owner'> =>
+    ({ type: 'file', key: fileKey(ns, name), ns, path: `${ETC_NETNS}/${ns}/${name}`, owner });
+  const out: FileResource[] = [];
+  if (s.dns) {
+    const search = s.dns.search.length > 0 ? [`search ${s.dns.search.join(' ')}`] : [];
+    out.push({ ...at('resolv.conf'), content: withMarker(owner, [...s.dns.nameservers.map((n) => `nameserver ${n}`), ...search]) });
+  }
+  const networks = index.networksOf.get(s.name) ?? [];
+  const extra = Object.entries(s.hosts).sort(([a], [b]) => a.localeCompare(b)).map(([name, ip]) => `${ip}\t${name}`);
+  if (networks.length === 1 && extra.length === 0) {
+    out.push({ ...at('hosts'), content: '', target: `${SHARED_FILES_DIR}/${networks[0]}.hosts` });
+  } else if (networks.length > 0 || extra.length > 0) {
+    const peers = [...new Set(networks.flatMap((n) => index.peers.get(n) ?? []))];
+    out.push({ ...at('hosts'), content: withMarker(owner, [...LOCALHOST, ...peers, ...extra]) });
+  }
+  return out;
 }
 
 /** Parents written "IF.VID": 802.1Q subinterfaces netrecon creates when missing, owned by the first network using them. */

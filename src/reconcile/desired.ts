@@ -12,7 +12,7 @@ import {
   type RouteResource,
 } from '../model/resource.js';
 import { cidrToString, familyOf, macFromIpv4, parseCidr } from '../util/cidr.js';
-import { sandboxFiles, vlanParents } from './desired-files.js';
+import { networkHostsFiles, peerIndex, sandboxFiles, vlanParents } from './desired-files.js';
 import { sharedResources } from './desired-shared.js';
 import { hostVethName } from './names.js';
 
@@ -33,11 +33,13 @@ export interface DesiredInput {
 export function desiredFromManifests(input: DesiredInput): DesiredState {
   const out = new Map<string, Resource>();
   const add = (r: Resource): void => void out.set(r.key, r);
+  const peers = peerIndex(input.manifests, input.assignments);
   for (const sandbox of input.manifests.sandboxes.values()) {
     sandboxResources(sandbox).forEach(add);
     const ns = sandboxNetns(sandbox);
-    if (ns !== undefined) sandboxFiles(input.manifests, sandbox, ns, input.assignments).forEach(add);
+    if (ns !== undefined) sandboxFiles(sandbox, ns, peers).forEach(add);
   }
+  networkHostsFiles(peers).forEach(add);
   for (const network of input.manifests.networks.values()) networkResources(network).forEach(add);
   vlanParents(input.manifests).forEach(add);
   sharedResources(input.manifests, input.assignments).forEach(add);

@@ -22,6 +22,7 @@ function singleToShell(c: Command): string[] {
     case 'nft': return heredoc(`nft ${c.format === 'json' ? '-j ' : ''}-f -`, c.script.replace(/\n$/, ''));
     case 'sysctl': return [`echo ${quote(c.value)} > /proc/sys/${c.key.replaceAll('.', '/')}`];
     case 'file': return c.content === null ? [`rm -f ${quote(c.path)}`]
+      : c.target !== undefined ? [`mkdir -p ${quote(c.path.replace(/\/[^/]*$/, ''))}`, `ln -sfn ${quote(c.target)} ${quote(c.path)}`]
       : [`mkdir -p ${quote(c.path.replace(/\/[^/]*$/, ''))}`, ...heredoc(`cat > ${quote(c.path)}`, c.content.replace(/\n$/, ''))];
     case 'ip': return [`ip ${c.args.map(quote).join(' ')}`];
   }
