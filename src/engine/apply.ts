@@ -3,9 +3,9 @@ import type { Step } from '../model/plan.js';
 import type { Resource } from '../model/resource.js';
 import { executeSteps, rollbackSteps, type ExecuteOptions } from '../apply/execute.js';
 import { compareOwnedStates, verifyApplied } from '../reconcile/verify.js';
-import { clearJournal, saveLeases, writeJournal, type StateDir } from '../state/index.js';
+import { saveLeases, writeJournal, type StateDir } from '../state/index.js';
 import type { EngineDeps } from './context.js';
-import { JOURNAL_VERSION, type Journal } from './journal.js';
+import { endJournal, JOURNAL_VERSION, writeProgress, type Journal } from './journal.js';
 import { observe, type Prepared } from './prepare.js';
 import { saveApplied } from './applied.js';
 import { recordSysctls } from './shared.js';
@@ -32,20 +32,21 @@ export async function applyPrepared(deps: EngineDeps, state: StateDir, prepared:
     await saveApplied(state, prepared.applied);
     return { steps: 0, batches: 0 };
   }
-  const journal = (wave: number): Journal => ({ version: JOURNAL_VERSION, pid: process.pid, startedAt: new Date().toISOString(), wave, steps });
-  await writeJournal(state, journal(-1));
+  const journal: Journal = { version: JOURNAL_VERSION, pid: process.pid, startedAt: new Date().toISOString(), steps };
+  await writeProgress(state, -1);
+  await writeJournal(state, journal);
   let t = performance.now();
   const result = await executeSteps(steps, executeOptions(deps, async (wave) => {
     deps.logger.debug({ wave: wave - 1, ms: Math.round(performance.now() - t) }, 'wave done');
     t = performance.now();
-    await writeJournal(state, journal(wave));
+    await writeProgress(state, wave);
   }));
   deps.logger.debug({ ms: Math.round(performance.now() - t) }, 'last wave done');
   if (!result.ok) return rollBack(deps, state, prepared, { error: result.error, started: result.started });
   await saveLeases(state, prepared.leases);
   await saveApplied(state, prepared.applied);
   await recordSysctls(state, steps, prepared.observed.resources);
-  await clearJournal(state);
+  await endJournal(state);
   const verifyStart = performance.now();
   const after = await observedAfterApply(deps, state, prepared.observed, steps, result.readBacks);
   await verifyConverged(deps, state, prepared.desired, prepared.prune, after.resources);
@@ -57,7 +58,7 @@ async function rollBack(deps: EngineDeps, state: StateDir, prepared: Prepared, f
   deps.logger.warn({ error: failure.error, steps: failure.started.length }, 'apply failed; rolling back');
   const failures = await rollbackSteps(failure.started, executeOptions(deps));
   const leftover = await settle(deps, state, (observed) => compareOwnedStates(prepared.observed.resources, observed));
-  await clearJournal(state);
+  await endJournal(state);
   if (leftover.length > 0) {
     throw new RollbackIncompleteError(`apply failed: ${failure.error}\nrollback failed: ${failures.join('; ') || 'state differs'}`, leftover);
   }

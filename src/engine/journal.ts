@@ -5,31 +5,45 @@ import { clearJournal, readJournal, type StateDir } from '../state/index.js';
 import type { EngineDeps } from './context.js';
 
 /**
- * Written before every wave of an apply: if netrecon dies mid-apply, the
- * next run finds it and undoes every step that may have started.
+ * The plan is written once before an apply, and the index of the wave about
+ * to run before every wave (a small file, so large plans are not rewritten):
+ * if netrecon dies mid-apply, the next run undoes every step that may have started.
  */
 export const JOURNAL_VERSION = 1;
+export const PROGRESS_FILE = 'journal-progress.json';
+
+interface Progress {
+  readonly wave: number;
+}
+
+const isProgress = (x: unknown): x is Progress => typeof x === 'object' && x !== null && typeof (x as { wave?: unknown }).wave === 'number';
+
+export const writeProgress = (state: StateDir, wave: number): Promise<void> => state.writeJson(PROGRESS_FILE, { wave }, { backup: false });
+
+/** Remove the journal and its progress (after success or a finished rollback). */
+export async function endJournal(state: StateDir): Promise<void> {
+  await clearJournal(state);
+  await state.remove(PROGRESS_FILE);
+}
 
 export interface Journal {
   readonly version: typeof JOURNAL_VERSION;
   readonly pid: number;
   readonly startedAt: string;
-  /** Index of the wave about to run (-1: none yet). */
-  readonly wave: number;
   readonly steps: readonly Step[];
 }
 
 const isJournal = (x: unknown): x is Journal => {
   if (typeof x !== 'object' || x === null) return false;
   const j = x as Record<string, unknown>;
-  return j.version === JOURNAL_VERSION && typeof j.wave === 'number' && typeof j.pid === 'number' && Array.isArray(j.steps);
+  return j.version === JOURNAL_VERSION && typeof j.pid === 'number' && Array.isArray(j.steps);
 };
 
-/** Steps with at least one command in a wave that may have run. */
-export function stepsStartedBy(journal: Journal): Step[] {
+/** Steps with at least one command in a wave up to `wave` (the one that was about to run or running). */
+export function stepsStartedBy(journal: Journal, wave: number): Step[] {
   const waves = batchesOf(forwardLines(journal.steps));
   const started = new Set<number>();
-  waves.slice(0, journal.wave + 1).forEach((wave) => wave.forEach((b) => b.lines.forEach((l) => started.add(l.stepId))));
+  waves.slice(0, wave + 1).forEach((wave) => wave.forEach((b) => b.lines.forEach((l) => started.add(l.stepId))));
   return journal.steps.filter((s) => started.has(s.id));
 }
 
@@ -51,12 +65,13 @@ export async function recoverInterrupted(deps: EngineDeps, state: StateDir): Pro
   if (read.status === 'missing') return undefined;
   if (read.status === 'corrupt') {
     deps.logger.warn({ reason: read.reason }, 'journal of an interrupted apply is unreadable; reconciling from live state');
-    await clearJournal(state);
+    await endJournal(state);
     return undefined;
   }
-  const started = stepsStartedBy(read.value);
+  const progress = await state.readJson(PROGRESS_FILE, isProgress);
+  const started = stepsStartedBy(read.value, progress.status === 'ok' ? progress.value.wave : -1);
   const failures = await rollbackSteps(started, { runner: deps.runner, netnsDir: deps.netnsDir, concurrency: deps.concurrency });
-  await clearJournal(state);
+  await endJournal(state);
   const recovery = { rolledBack: started.length, failures, interruptedPid: read.value.pid };
   deps.logger.warn(recovery, 'rolled back an apply that was interrupted');
   return recovery;
