@@ -48,7 +48,8 @@ async function runOne(batch: Batch, options: ExecuteOptions): Promise<BatchOutco
   try {
     options.faultInjector?.(batch);
   } catch (e: unknown) {
-    return { batch, failedLines: [0], completed: 0, stderr: e instanceof Error ? e.message : String(e) };
+    // Nothing of this batch ran: no step of it counts as started.
+    return { batch, failedLines: [0], completed: -1, stderr: e instanceof Error ? e.message : String(e) };
   }
   return runBatch(batch, { runner: options.runner, netnsDir: options.netnsDir, force: false, readBack: options.readBack });
 }

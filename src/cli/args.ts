@@ -65,12 +65,20 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   for (const key of Object.keys(values)) {
     if (!GLOBAL.includes(key) && !ALLOWED[command].includes(key)) throw usage(`${command} does not take --${key}`);
   }
+  const { files, others } = filesOf(command, values.file ?? [], positionals.slice(1));
   return {
-    command, positionals: positionals.slice(1), rest, files: values.file ?? [], output: values.output,
+    command, positionals: others, rest, files, output: values.output,
     dryRun: values['dry-run'] ?? false, prune: !(values['no-prune'] ?? false), allowEmpty: values['allow-empty'] ?? false,
     detailedExitcode: values['detailed-exitcode'] ?? false, stateDir: values['state-dir'], logLevel: values['log-level'],
     logFormat: values['log-format'], resync: values.resync, help: values.help ?? false,
   };
+}
+
+/** `-f PATH...`: paths after -f that are not options are files too (commands that take files take no other arguments). */
+function filesOf(command: CommandName, flagged: readonly string[], positionals: readonly string[]): { files: string[]; others: string[] } {
+  if (!ALLOWED[command].includes('file')) return { files: [...flagged], others: [...positionals] };
+  if (positionals.length > 0 && flagged.length === 0) throw usage(`${command} takes manifests with -f PATH (got "${positionals[0]}")`);
+  return { files: [...flagged, ...positionals], others: [] };
 }
 
 function parseOrThrow(args: string[]) {

@@ -9,7 +9,7 @@ import { appliedWithout, loadApplied, mergeApplied, type AppliedSet } from './ap
 import { sharedResources } from '../reconcile/desired-shared.js';
 import { applyTarget, deleteTarget } from '../reconcile/intent.js';
 import { digestObserved, observeState } from '../observe/index.js';
-import { findConflicts, useExistingVlans } from '../reconcile/conflicts.js';
+import { findConflicts, findDeleteConflicts, useExistingVlans } from '../reconcile/conflicts.js';
 import { desiredFromManifests } from '../reconcile/desired.js';
 import { diffStates } from '../reconcile/diff.js';
 import { planSteps } from '../reconcile/plan.js';
@@ -57,10 +57,16 @@ export async function prepare(deps: EngineDeps, state: StateDir | undefined, man
   if (conflicts.length > 0) throw new ConflictError(conflicts);
   requireNft(desired, observed);
   const { prune } = applyTarget(desired, intent.prune);
-  const plan = planSteps(diffStates(desired, observed.resources, { prune }), digestObserved(observed));
+  const plan = checkedPlan(planSteps(diffStates(desired, observed.resources, { prune }), digestObserved(observed)), observed);
   const thisApply: AppliedSet = { manifests, assignments };
   const applied = intent.prune ? thisApply : mergeApplied(previouslyApplied, thisApply);
   return { plan, desired, observed, leases, prune, leaseSource: source, applied };
+}
+
+function checkedPlan(plan: Plan, observed: ObservedState): Plan {
+  const conflicts = findDeleteConflicts(plan.steps, observed);
+  if (conflicts.length > 0) throw new ConflictError(conflicts);
+  return plan;
 }
 
 function requireNft(desired: ReadonlyMap<string, Resource>, observed: ObservedState): void {
@@ -84,7 +90,7 @@ export function desiredWithAddresses(observed: ObservedState, manifests: Manifes
 function prepareDelete(observed: ObservedState, manifests: ManifestSet, leases: LeaseTable, remaining: AppliedSet): Prepared {
   const shared = sharedResources(remaining.manifests, remaining.assignments);
   const { desired, prune } = deleteTarget(observed.resources, ownersOf(manifests), shared);
-  const plan = planSteps(diffStates(desired, observed.resources, { prune }), digestObserved(observed));
+  const plan = checkedPlan(planSteps(diffStates(desired, observed.resources, { prune }), digestObserved(observed)), observed);
   return { plan, desired, observed, leases, prune, leaseSource: 'file', applied: remaining };
 }
 

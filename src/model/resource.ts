@@ -58,6 +58,8 @@ export interface VethResource {
   readonly mtu?: number;
   readonly up: boolean;
   readonly hostName: string;
+  /** Observed only: the host end's MAC (random at creation), so a rollback recreates it exactly. */
+  readonly hostMac?: string;
   readonly hostMaster: string;
   readonly hostUp: boolean;
   /** Bridge port isolation: set for `icc: false` (isolated ports cannot talk to each other). */

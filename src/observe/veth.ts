@@ -28,6 +28,7 @@ function vethResource(sandbox: VethEnd, host: VethEnd): VethResource {
     ...(link.mtu === undefined ? {} : { mtu: link.mtu }),
     up: link.up,
     hostName: host.link.ifname,
+    ...(host.link.mac === undefined ? {} : { hostMac: host.link.mac }),
     hostMaster: host.link.master ?? '',
     hostUp: host.link.up,
     hostIsolated: host.link.isolated ?? false,

@@ -90,7 +90,7 @@ function createBridge(r: BridgeResource): IpCommand[] {
 /** The veth is created with its peer already inside the sandbox: no slow `link set … netns` move. */
 function createVeth(r: VethResource): IpCommand[] {
   return [
-    ip(HOST_NS, Wave.hostCreate, 'link', 'add', r.hostName, ...mtuArgs(r.mtu), 'type', 'veth',
+    ip(HOST_NS, Wave.hostCreate, 'link', 'add', r.hostName, ...(r.hostMac ? ['address', r.hostMac] : []), ...mtuArgs(r.mtu), 'type', 'veth',
       'peer', 'name', r.name, 'netns', r.ns, 'address', r.mac, ...mtuArgs(r.mtu)),
     ip(HOST_NS, Wave.hostCreate, 'link', 'set', r.hostName, 'master', r.hostMaster, 'alias', ownerAlias(r.owner), upDown(r.hostUp)),
     ...(r.hostIsolated || r.hostHairpin ? [portFlags(r)] : []),

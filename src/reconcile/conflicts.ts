@@ -1,3 +1,4 @@
+import type { Step } from '../model/plan.js';
 import { HOST_NS, linkKey, type ObservedState, type Resource } from '../model/resource.js';
 
 /**
@@ -18,6 +19,23 @@ export function findConflicts(desired: ReadonlyMap<string, Resource>, observed: 
     }
     if (r.type === 'vlan' && !linkExists(r.link, desired, observed)) {
       out.push(`${r.key} (${r.owner}): ${r.link}, the link under VLAN ${r.name}, does not exist on the host`);
+    }
+  }
+  return out;
+}
+
+/**
+ * Deleting a namespace deletes everything in it: refuse when it holds links
+ * netrecon does not own (someone added them by hand), before anything changes.
+ */
+export function findDeleteConflicts(steps: readonly Step[], observed: ObservedState): string[] {
+  const out: string[] = [];
+  for (const s of steps) {
+    if ((s.action !== 'delete' && s.action !== 'replace') || !s.address.startsWith('netns/')) continue;
+    const ns = s.address.slice('netns/'.length);
+    const foreign = [...observed.foreign.values()].filter((f) => f.key.startsWith(`link/${ns}/`)).map((f) => f.what);
+    if (foreign.length > 0) {
+      out.push(`${s.address} (${s.owner}): holds ${foreign.join(', ')}, which netrecon does not own; deleting the namespace would destroy them — remove them first, or keep the sandbox in the manifests`);
     }
   }
   return out;

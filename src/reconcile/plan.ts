@@ -14,8 +14,16 @@ export function planSteps(changes: readonly Change[], observedDigest: string): P
   return { version: PLAN_VERSION, observedDigest, steps, summary: summarize(steps) };
 }
 
-const recreate = (observed: Resource, covers: readonly Resource[]): Command[] =>
-  [observed, ...covers].flatMap(createCommands);
+/**
+ * Commands that bring back removed resources exactly as observed (the
+ * inverse of a delete or replace). A veth is first removed by name: after a
+ * namespace delete the kernel tears its veths down in the background, so an
+ * old pair may still hold the name (rollback runs with -force, so "not found" is fine).
+ */
+const recreate = (observed: Resource, covers: readonly Resource[]): Command[] => {
+  const all = [observed, ...covers];
+  return [...all.flatMap((r) => (r.type === 'veth' ? deleteCommands(r) : [])), ...all.flatMap(createCommands)];
+};
 
 function stepFor(change: Change, id: number): Step {
   switch (change.action) {

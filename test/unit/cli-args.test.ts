@@ -49,3 +49,9 @@ test('durations: ms, s, m, h; anything else is an error', () => {
   assert.throws(() => parseDuration('30'), NetreconError);
   assert.throws(() => parseDuration('-1s'), NetreconError);
 });
+
+test('-f PATH...: several paths after one -f are all files; a path without -f is a usage error', () => {
+  assert.deepEqual(parseCommandLine(['plan', '-f', 'a.yaml', 'b.yaml', '--detailed-exitcode', 'c']).files, ['a.yaml', 'b.yaml', 'c']);
+  assert.deepEqual(parseCommandLine(['apply', '-f', 'a.yaml', '-f', 'dir', 'b.yaml']).files, ['a.yaml', 'dir', 'b.yaml']);
+  assert.throws(() => parseCommandLine(['apply', 'a.yaml']), (e: unknown) => e instanceof NetreconError && e.code === 'usage');
+});
