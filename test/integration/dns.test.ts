@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { sandboxFor } from '../helpers/require-root.js';
+import { repoRoot, type KernelSandbox } from '../helpers/sandbox.js';
+
+/**
+ * A sandbox's resolv.conf and hosts, as its processes see them through
+ * `netrecon exec` (ip netns exec binds /etc/netns/<ns>/* over /etc/*): web's
+ * nameservers, search list and extra hosts, and the names of the sandboxes
+ * sharing a network with it (api), not of the others (lone). Lookups use
+ * `getent -s files`: the hosts file only, no query to the (unreachable) nameserver.
+ */
+const fixture = (...path: string[]): string => join(repoRoot, 'test/fixtures/integration3', ...path);
+const MANIFESTS = ['-f', fixture('dns')];
+
+async function exec(sb: KernelSandbox, sandbox: string, ...argv: string[]): Promise<{ exitCode: number; stdout: string }> {
+  const result = await sb.netrecon(['exec', sandbox, '--', ...argv]);
+  assert.equal(result.stderr, '', `exec ${sandbox} ${argv.join(' ')} (exit ${result.exitCode})`);
+  return result;
+}
+
+test("dns and hosts: exec sees web's resolv.conf, its extra hosts and its network peers by name; delete removes the files", async (t) => {
+  const sb = await sandboxFor(t);
+  if (sb === undefined) return;
+  const applied = await sb.netrecon(['apply', ...MANIFESTS]);
+  assert.equal(applied.exitCode, 0, applied.stderr);
+
+  const resolv = (await exec(sb, 'web', 'cat', '/etc/resolv.conf')).stdout;
+  assert.match(resolv, /^nameserver 203\.0\.113\.53$/m, resolv);
+  assert.match(resolv, /^search svc\.local$/m, resolv);
+  assert.equal(resolv.match(/^nameserver /gm)?.length, 1, `only the declared nameserver: ${resolv}`);
+
+  const lookups = await Promise.all([
+    exec(sb, 'web', 'getent', '-s', 'files', 'hosts', 'db'),
+    exec(sb, 'web', 'getent', '-s', 'files', 'hosts', 'api'),
+    exec(sb, 'web', 'getent', '-s', 'files', 'hosts', 'web'),
+    exec(sb, 'api', 'getent', '-s', 'files', 'hosts', 'web'),
+    exec(sb, 'web', 'getent', '-s', 'files', 'hosts', 'lone'),
+    exec(sb, 'lone', 'getent', '-s', 'files', 'hosts', 'web'),
+  ]);
+  const answers = lookups.map((r) => [r.exitCode, r.stdout.trim().split(/\s+/).slice(0, 2).join(' ')]);
+  assert.deepEqual(answers, [
+    [0, '203.0.113.20 db'],
+    [0, '172.30.70.20 api'],
+    [0, '172.30.70.10 web'],
+    [0, '172.30.70.10 web'],
+    [2, ''],
+    [2, ''],
+  ], 'getent hosts: db (extra), api and web (front peers) resolve in web and api; lone (back) and web do not see each other');
+  assert.doesNotMatch((await exec(sb, 'web', 'cat', '/etc/hosts')).stdout, /lone/, "lone is not in web's hosts");
+
+  const deleted = await sb.netrecon(['delete', ...MANIFESTS]);
+  assert.equal(deleted.exitCode, 0, deleted.stderr);
+  assert.equal((await sb.run(['ls', '-A', '/etc/netns'])).stdout, '', 'no files left under /etc/netns');
+});
