@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { sandboxFor } from '../helpers/require-root.js';
-import { repoRoot, type KernelSandbox } from '../helpers/sandbox.js';
+import type { KernelSandbox } from '../helpers/sandbox.js';
+import { fixture, netrecon } from '../fixtures/integration3/probe.js';
 
 /**
  * A sandbox's resolv.conf and hosts, as its processes see them through
@@ -11,7 +11,6 @@ import { repoRoot, type KernelSandbox } from '../helpers/sandbox.js';
  * sharing a network with it (api), not of the others (lone). Lookups use
  * `getent -s files`: the hosts file only, no query to the (unreachable) nameserver.
  */
-const fixture = (...path: string[]): string => join(repoRoot, 'test/fixtures/integration3', ...path);
 const MANIFESTS = ['-f', fixture('dns')];
 
 async function exec(sb: KernelSandbox, sandbox: string, ...argv: string[]): Promise<{ exitCode: number; stdout: string }> {
@@ -23,8 +22,7 @@ async function exec(sb: KernelSandbox, sandbox: string, ...argv: string[]): Prom
 test("dns and hosts: exec sees web's resolv.conf, its extra hosts and its network peers by name; delete removes the files", async (t) => {
   const sb = await sandboxFor(t);
   if (sb === undefined) return;
-  const applied = await sb.netrecon(['apply', ...MANIFESTS]);
-  assert.equal(applied.exitCode, 0, applied.stderr);
+  await netrecon(sb, 'apply', ...MANIFESTS);
 
   const resolv = (await exec(sb, 'web', 'cat', '/etc/resolv.conf')).stdout;
   assert.match(resolv, /^nameserver 203\.0\.113\.53$/m, resolv);
@@ -50,7 +48,6 @@ test("dns and hosts: exec sees web's resolv.conf, its extra hosts and its networ
   ], 'getent hosts: db (extra), api and web (front peers) resolve in web and api; lone (back) and web do not see each other');
   assert.doesNotMatch((await exec(sb, 'web', 'cat', '/etc/hosts')).stdout, /lone/, "lone is not in web's hosts");
 
-  const deleted = await sb.netrecon(['delete', ...MANIFESTS]);
-  assert.equal(deleted.exitCode, 0, deleted.stderr);
+  await netrecon(sb, 'delete', ...MANIFESTS);
   assert.equal((await sb.run(['ls', '-A', '/etc/netns'])).stdout, '', 'no files left under /etc/netns');
 });

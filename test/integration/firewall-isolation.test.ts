@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { sandboxFor } from '../helpers/require-root.js';
-import { repoRoot, type KernelSandbox } from '../helpers/sandbox.js';
+import type { KernelSandbox } from '../helpers/sandbox.js';
 import { waitFor } from '../helpers/wait.js';
+import { fixture, netrecon, OUTSIDE, probe, runScript, UPLINK_HOST } from '../fixtures/integration3/probe.js';
 
 /**
  * Who may talk to whom: two bridge networks are isolated from each other,
@@ -12,22 +12,6 @@ import { waitFor } from '../helpers/wait.js';
  * path is one the host would otherwise route: the negative checks run only
  * after the positive ones showed the sandboxes are up.
  */
-const fixture = (...path: string[]): string => join(repoRoot, 'test/fixtures/integration3', ...path);
-const UPLINK_HOST = '198.51.100.1';
-const OUTSIDE = '198.51.100.2';
-
-interface Probe { readonly ok: boolean; readonly peer?: string; readonly error?: string }
-/** One bounded exchange by probe.py (see there); peer is the client address the server saw. */
-async function probe(sb: KernelSandbox, ...args: string[]): Promise<Probe> {
-  const r = await sb.run(['python3', fixture('probe.py'), ...args], { timeoutMs: 20_000 });
-  assert.ok(r.exitCode < 2, `probe ${args.join(' ')} could not run: ${r.stdout}${r.stderr}`);
-  return JSON.parse(r.stdout) as Probe;
-}
-
-async function apply(sb: KernelSandbox, name: string): Promise<void> {
-  const applied = await sb.netrecon(['apply', '-f', fixture(name)]);
-  assert.equal(applied.exitCode, 0, `apply ${name}: ${applied.stderr}`);
-}
 
 /** Each [netns (null: the host), address] answers ping, within a bounded wait. */
 async function reachable(sb: KernelSandbox, pairs: readonly (readonly [string | null, string])[]): Promise<void> {
@@ -46,7 +30,7 @@ async function blocked(sb: KernelSandbox, from: string, toNs: string, to: string
 test('two bridge networks are isolated: a1 and b1 cannot reach each other (ping, tcp); each reaches its own gateway', async (t) => {
   const sb = await sandboxFor(t);
   if (sb === undefined) return;
-  await apply(sb, 'isolation');
+  await netrecon(sb, 'apply', '-f', fixture('isolation'));
   await reachable(sb, [['a1', '172.30.10.1'], ['b1', '172.30.20.1'], [null, '172.30.10.10'], [null, '172.30.20.10']]);
   const tcp = await probe(sb, 'pair', 'tcp', 'a1', '0.0.0.0', '-', '172.30.10.10', '9000');
   assert.deepEqual(tcp, { ok: true, peer: '172.30.10.1' }, 'the host reaches a1 over tcp (so the path exists)');
@@ -56,7 +40,7 @@ test('two bridge networks are isolated: a1 and b1 cannot reach each other (ping,
 test('icc: false: two sandboxes on one bridge cannot talk; each still reaches the gateway and the host reaches each', async (t) => {
   const sb = await sandboxFor(t);
   if (sb === undefined) return;
-  await apply(sb, 'icc');
+  await netrecon(sb, 'apply', '-f', fixture('icc'));
   await reachable(sb, [['c1', '172.30.30.1'], ['c2', '172.30.30.1'], [null, '172.30.30.10'], [null, '172.30.30.11']]);
   for (const ns of ['c1', 'c2']) {
     const fromHost = await probe(sb, 'pair', 'tcp', ns, '0.0.0.0', '-', ns === 'c1' ? '172.30.30.10' : '172.30.30.11', '9000');
@@ -70,9 +54,8 @@ test('icc: false: two sandboxes on one bridge cannot talk; each still reaches th
 test('internal: true: s1 and s2 reach each other, but not the outside, and the outside cannot reach them even with a route', async (t) => {
   const sb = await sandboxFor(t);
   if (sb === undefined) return;
-  const outside = await sb.run(['sh', fixture('outside.sh')]);
-  assert.equal(outside.exitCode, 0, `outside.sh: ${outside.stderr}`);
-  await apply(sb, 'internal');
+  await runScript(sb, 'outside.sh');
+  await netrecon(sb, 'apply', '-f', fixture('internal'));
   // Routes back to both subnets: without them the outside could not answer anyway.
   for (const subnet of ['172.30.40.0/24', '172.30.50.0/24']) {
     const route = await sb.run(['ip', '-n', 'outside', 'route', 'add', subnet, 'via', UPLINK_HOST]);

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { sandboxFor } from '../helpers/require-root.js';
-import { repoRoot, type KernelSandbox } from '../helpers/sandbox.js';
+import type { KernelSandbox } from '../helpers/sandbox.js';
 import { waitFor } from '../helpers/wait.js';
+import { fixture, netrecon, OUTSIDE, probe, runScript, UPLINK_HOST } from '../fixtures/integration3/probe.js';
 
 /**
  * Outbound NAT: a sandbox on a bridge network talks to a server in the
@@ -11,24 +11,11 @@ import { waitFor } from '../helpers/wait.js';
  * With masquerade the server sees the uplink address and answers it; without,
  * it sees the sandbox address and can answer only once it is given a route.
  */
-const fixture = (...path: string[]): string => join(repoRoot, 'test/fixtures/integration3', ...path);
-const UPLINK_HOST = '198.51.100.1';
-const OUTSIDE = '198.51.100.2';
 const WEB = '172.30.1.10';
 
-interface Probe { readonly ok: boolean; readonly peer?: string; readonly error?: string }
-/** One bounded exchange by probe.py (see there); peer is the client address the server saw. */
-async function probe(sb: KernelSandbox, ...args: string[]): Promise<Probe> {
-  const r = await sb.run(['python3', fixture('probe.py'), ...args], { timeoutMs: 20_000 });
-  assert.ok(r.exitCode < 2, `probe ${args.join(' ')} could not run: ${r.stdout}${r.stderr}`);
-  return JSON.parse(r.stdout) as Probe;
-}
-
 async function setUp(sb: KernelSandbox, manifests: string): Promise<void> {
-  const outside = await sb.run(['sh', fixture('outside.sh')]);
-  assert.equal(outside.exitCode, 0, `outside.sh: ${outside.stderr}`);
-  const applied = await sb.netrecon(['apply', '-f', fixture(manifests)]);
-  assert.equal(applied.exitCode, 0, `apply ${manifests}: ${applied.stderr}`);
+  await runScript(sb, 'outside.sh');
+  await netrecon(sb, 'apply', '-f', fixture(manifests));
   const route = await sb.run(['ip', '-n', 'outside', 'route', 'get', WEB]);
   assert.notEqual(route.exitCode, 0, `the outside must have no route to the bridge subnet: ${route.stdout}`);
 }

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { diffSnapshots } from '../helpers/diff.js';
 import { sandboxFor } from '../helpers/require-root.js';
-import { repoRoot, type KernelSandbox } from '../helpers/sandbox.js';
+import { fixture, netrecon, OUTSIDE, probe, runScript, UPLINK_HOST } from '../fixtures/integration3/probe.js';
 
 /**
  * Published ports (`publish`, like `docker run -p 8080:80`): the host's
@@ -11,29 +10,12 @@ import { repoRoot, type KernelSandbox } from '../helpers/sandbox.js';
  * (outside.sh) and for the host itself, over tcp and udp. Two attachments
  * publishing the same host port are refused before anything changes.
  */
-const fixture = (...path: string[]): string => join(repoRoot, 'test/fixtures/integration3', ...path);
-const UPLINK_HOST = '198.51.100.1';
-const OUTSIDE = '198.51.100.2';
-
-interface Probe { readonly ok: boolean; readonly peer?: string; readonly error?: string }
-/** One bounded exchange by probe.py (see there); peer is the client address the server saw. */
-async function probe(sb: KernelSandbox, ...args: string[]): Promise<Probe> {
-  const r = await sb.run(['python3', fixture('probe.py'), ...args], { timeoutMs: 20_000 });
-  assert.ok(r.exitCode < 2, `probe ${args.join(' ')} could not run: ${r.stdout}${r.stderr}`);
-  return JSON.parse(r.stdout) as Probe;
-}
-
-async function applyPublish(sb: KernelSandbox): Promise<void> {
-  const applied = await sb.netrecon(['apply', '-f', fixture('publish')]);
-  assert.equal(applied.exitCode, 0, `apply publish: ${applied.stderr}`);
-}
 
 test('a published port is reached from the outside (the sandbox sees the client) and from the host, over tcp and udp', async (t) => {
   const sb = await sandboxFor(t);
   if (sb === undefined) return;
-  const outside = await sb.run(['sh', fixture('outside.sh')]);
-  assert.equal(outside.exitCode, 0, `outside.sh: ${outside.stderr}`);
-  await applyPublish(sb);
+  await runScript(sb, 'outside.sh');
+  await netrecon(sb, 'apply', '-f', fixture('publish'));
 
   for (const protocol of ['tcp', 'udp']) {
     const fromOutside = await probe(sb, 'pair', protocol, 'web', '0.0.0.0', 'outside', UPLINK_HOST, '80', '8080');
@@ -48,7 +30,7 @@ test('a published port is reached from the outside (the sandbox sees the client)
 test('two attachments publishing the same hostIP:hostPort/protocol: a validation error naming both, nothing changed', async (t) => {
   const sb = await sandboxFor(t);
   if (sb === undefined) return;
-  await applyPublish(sb);
+  await netrecon(sb, 'apply', '-f', fixture('publish'));
   const before = await sb.normalisedSnapshot();
   const files = ['-f', fixture('publish'), '-f', fixture('publish-collision')];
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { sandboxFor } from '../helpers/require-root.js';
-import { repoRoot, type KernelSandbox } from '../helpers/sandbox.js';
+import type { KernelSandbox } from '../helpers/sandbox.js';
+import { fixture, netrecon } from '../fixtures/integration3/probe.js';
 
 /**
  * The nftables side of the firewall: one table, `inet netrecon`, made by
@@ -10,14 +10,7 @@ import { repoRoot, type KernelSandbox } from '../helpers/sandbox.js';
  * by delete, with a user's own table left exactly as it was; and the
  * forwarding sysctl, switched on only while a non-internal bridge needs it.
  */
-const fixture = (...path: string[]): string => join(repoRoot, 'test/fixtures/integration3', ...path);
 const MANIFESTS = ['-f', fixture('masquerade')];
-
-async function netrecon(sb: KernelSandbox, ...args: string[]): Promise<string> {
-  const result = await sb.netrecon(args);
-  assert.equal(result.exitCode, 0, `netrecon ${args.join(' ')}: ${result.stderr}`);
-  return result.stdout;
-}
 
 /** `nft list table inet NAME` as text (no handles; the rules carry no counters), or undefined without the table. */
 async function table(sb: KernelSandbox, name: string): Promise<string | undefined> {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { sandboxFor } from '../helpers/require-root.js';
-import { repoRoot, type KernelSandbox } from '../helpers/sandbox.js';
+import type { KernelSandbox } from '../helpers/sandbox.js';
 import { waitFor } from '../helpers/wait.js';
+import { fixture, netrecon, OUTSIDE6, probe, runScript, UPLINK_HOST6 } from '../fixtures/integration3/probe.js';
 
 /**
  * A dual-stack bridge network (subnet6 fd00:60::/64, gateway6 fd00:60::1):
@@ -11,19 +11,8 @@ import { waitFor } from '../helpers/wait.js';
  * each other and the gateway, leave through the uplink masqueraded, and v1's
  * port 80 is published on the host's [::]:8080 (outside.sh: uplink fd51:100::/64).
  */
-const fixture = (...path: string[]): string => join(repoRoot, 'test/fixtures/integration3', ...path);
 const GATEWAY6 = 'fd00:60::1';
 const V1 = 'fd00:60::10';
-const UPLINK_HOST6 = 'fd51:100::1';
-const OUTSIDE6 = 'fd51:100::2';
-
-interface Probe { readonly ok: boolean; readonly peer?: string; readonly error?: string }
-/** One bounded exchange by probe.py (see there); peer is the client address the server saw. */
-async function probe(sb: KernelSandbox, ...args: string[]): Promise<Probe> {
-  const r = await sb.run(['python3', fixture('probe.py'), ...args], { timeoutMs: 20_000 });
-  assert.ok(r.exitCode < 2, `probe ${args.join(' ')} could not run: ${r.stdout}${r.stderr}`);
-  return JSON.parse(r.stdout) as Probe;
-}
 
 interface AddrInfo { readonly local?: string; readonly prefixlen?: number }
 /** Global IPv6 addresses (ADDRESS/PREFIX) on eth0 of a netns. */
@@ -37,8 +26,7 @@ async function global6(sb: KernelSandbox, ns: string): Promise<string[]> {
 test('dual stack: static and allocated IPv6 addresses, default6 route, ping between sandboxes and to gateway6', async (t) => {
   const sb = await sandboxFor(t);
   if (sb === undefined) return;
-  const applied = await sb.netrecon(['apply', '-f', fixture('ipv6')]);
-  assert.equal(applied.exitCode, 0, applied.stderr);
+  await netrecon(sb, 'apply', '-f', fixture('ipv6'));
 
   assert.deepEqual(await global6(sb, 'v1'), [`${V1}/64`], 'v1 has its static address6');
   const [v2cidr, ...more] = await global6(sb, 'v2');
@@ -62,10 +50,8 @@ test('dual stack: static and allocated IPv6 addresses, default6 route, ping betw
 test('IPv6 to and from the outside: masquerade to the uplink address, and a port published on [::]:8080', async (t) => {
   const sb = await sandboxFor(t);
   if (sb === undefined) return;
-  const outside = await sb.run(['sh', fixture('outside.sh')]);
-  assert.equal(outside.exitCode, 0, `outside.sh: ${outside.stderr}`);
-  const applied = await sb.netrecon(['apply', '-f', fixture('ipv6')]);
-  assert.equal(applied.exitCode, 0, applied.stderr);
+  await runScript(sb, 'outside.sh');
+  await netrecon(sb, 'apply', '-f', fixture('ipv6'));
   assert.equal((await sb.run(['cat', '/proc/sys/net/ipv6/conf/all/forwarding'])).stdout.trim(), '1', 'IPv6 forwarding is on');
   await waitFor(() => sb.ping('v1', OUTSIDE6), { what: `ping -6 from v1 to ${OUTSIDE6}`, timeoutMs: 10_000 });
 
@@ -80,7 +66,6 @@ test('IPv6 to and from the outside: masquerade to the uplink address, and a port
   const ipv4 = await probe(sb, 'pair', 'tcp', 'v1', '0.0.0.0', 'outside', '198.51.100.1', '80', '8080');
   assert.deepEqual(ipv4, { ok: true, peer: '198.51.100.2' }, 'the IPv4 entry still publishes 0.0.0.0:8080');
 
-  const deleted = await sb.netrecon(['delete', '-f', fixture('ipv6')]);
-  assert.equal(deleted.exitCode, 0, deleted.stderr);
+  await netrecon(sb, 'delete', '-f', fixture('ipv6'));
   assert.equal((await sb.run(['cat', '/proc/sys/net/ipv6/conf/all/forwarding'])).stdout.trim(), '0', 'delete turns IPv6 forwarding off again');
 });

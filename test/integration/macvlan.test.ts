@@ -1,17 +1,16 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { diffSnapshots } from '../helpers/diff.js';
 import { sandboxFor } from '../helpers/require-root.js';
-import { repoRoot, type KernelSandbox } from '../helpers/sandbox.js';
+import type { KernelSandbox } from '../helpers/sandbox.js';
 import { waitFor } from '../helpers/wait.js';
+import { fixture, netrecon, runScript } from '../fixtures/integration3/probe.js';
 
 /**
  * macvlan networks on parents that are veths made in the test sandbox
  * (macvlan/parents.sh: mvp0 and mvp1, two unconnected segments). lan: m1,
  * m2 on mvp0 in bridge mode; far: m3 on mvp1 in vepa mode.
  */
-const fixture = (...path: string[]): string => join(repoRoot, 'test/fixtures/integration3', ...path);
 const M1 = '172.31.10.10';
 const M2 = '172.31.10.11';
 const M3 = '172.31.11.10';
@@ -31,10 +30,8 @@ async function links(sb: KernelSandbox, ns: string | null, ...dev: string[]): Pr
 }
 
 async function setUp(sb: KernelSandbox, manifests: string): Promise<void> {
-  const parents = await sb.run(['sh', fixture('macvlan', 'parents.sh')]);
-  assert.equal(parents.exitCode, 0, `parents.sh: ${parents.stderr}`);
-  const applied = await sb.netrecon(['apply', '-f', fixture(manifests)]);
-  assert.equal(applied.exitCode, 0, `apply ${manifests}: ${applied.stderr}`);
+  await runScript(sb, 'macvlan', 'parents.sh');
+  await netrecon(sb, 'apply', '-f', fixture(manifests));
 }
 
 test('macvlan: eth0 is a macvlan in the declared mode; m1 and m2 on one parent reach each other, m3 on another parent reaches neither', async (t) => {
@@ -95,8 +92,7 @@ test('a macvlan parent that does not exist: exit 1, the parent is named, nothing
 test('parent "mvp0.5": netrecon creates the 802.1Q subinterface, and removes it with the network', async (t) => {
   const sb = await sandboxFor(t);
   if (sb === undefined) return;
-  const parents = await sb.run(['sh', fixture('macvlan', 'parents.sh')]);
-  assert.equal(parents.exitCode, 0, `parents.sh: ${parents.stderr}`);
+  await runScript(sb, 'macvlan', 'parents.sh');
   const probe = await sb.run(['ip', 'link', 'add', 'link', 'mvp0', 'name', 'mvp0.5', 'type', 'vlan', 'id', '5']);
   if (probe.exitCode !== 0) {
     const reason = `this kernel cannot make 802.1Q links (ip link add ... type vlan: ${probe.stderr.trim()})`;
@@ -106,8 +102,7 @@ test('parent "mvp0.5": netrecon creates the 802.1Q subinterface, and removes it 
   }
   assert.equal((await sb.run(['ip', 'link', 'del', 'mvp0.5'])).exitCode, 0);
 
-  const applied = await sb.netrecon(['apply', '-f', fixture('macvlan-vlan')]);
-  assert.equal(applied.exitCode, 0, applied.stderr);
+  await netrecon(sb, 'apply', '-f', fixture('macvlan-vlan'));
   const [vlan] = await links(sb, null, 'mvp0.5');
   assert.equal(vlan?.linkinfo?.info_kind, 'vlan', 'mvp0.5 is a vlan link');
   assert.equal(vlan?.linkinfo?.info_data?.id, 5, 'with VLAN id 5');
@@ -115,8 +110,7 @@ test('parent "mvp0.5": netrecon creates the 802.1Q subinterface, and removes it 
   const [eth0] = await links(sb, 'm1', 'eth0');
   assert.equal(eth0?.linkinfo?.info_kind, 'macvlan');
 
-  const deleted = await sb.netrecon(['delete', '-f', fixture('macvlan-vlan')]);
-  assert.equal(deleted.exitCode, 0, deleted.stderr);
+  await netrecon(sb, 'delete', '-f', fixture('macvlan-vlan'));
   const left = (await links(sb, null)).map((l) => l.ifname);
   assert.ok(!left.includes('mvp0.5'), `the subinterface went with the network: ${left.join(' ')}`);
   assert.ok(left.includes('mvp0'), 'the parent itself stays');
