@@ -77,13 +77,18 @@ test("a user's bridge, veth, netns, and link inside an owned netns survive apply
   await assertForeignUntouched(sb, withInside, true, 're-apply');
   assert.match(await netrecon(sb, ['apply', '-f', NETWORK, '-f', WEB]), /^- netns\/db$/m);
   await assertForeignUntouched(sb, withInside, true, 'prune');
+  const refused = await sb.netrecon(['delete', '-f', NETWORK, '-f', WEB, '-f', DB]);
+  assert.equal(refused.exitCode, 1, 'deleting netns web would destroy the user\'s fx0: refused');
+  assert.match(refused.stderr, /netns\/web .*fx0/);
+  await assertForeignUntouched(sb, withInside, true, 'refused delete');
+  assert.equal((await sb.run(['ip', '-n', 'web', 'link', 'del', 'fx0'])).exitCode, 0);
   assert.match(await netrecon(sb, ['delete', '-f', NETWORK, '-f', WEB, '-f', DB]), /^- link\/@host\/nr-bridge$/m);
   await assertForeignUntouched(sb, foreign, false, 'delete');
   const left = await sb.snapshot();
   assert.ok(!left.namespaces[ROOT_NS]?.links.some((l) => String(l['ifalias']).startsWith('netrecon:')), 'owned links deleted');
 });
 
-test("delete leaves a user's link inside an owned netns as it was", { todo: 'bug: delete -f deletes an owned netns together with a foreign link inside it' }, async (t) => {
+test("delete refuses to remove an owned netns that holds a user's link, and changes nothing", async (t) => {
   const sb = await sandboxFor(t);
   if (sb === undefined) return;
   await netrecon(sb, ['apply', '-f', NETWORK, '-f', WEB]);
@@ -91,7 +96,8 @@ test("delete leaves a user's link inside an owned netns as it was", { todo: 'bug
   const inside = only((await sb.normalisedSnapshot()).namespaces['web'], ['fx0', 'fx1']);
   assert.equal(inside.links.length, 2, 'fx0 and fx1 exist in web');
   const result = await sb.netrecon(['delete', '-f', NETWORK, '-f', WEB]);
-  assert.ok(result.exitCode === 0 || result.exitCode === 1, `delete finishes or refuses: ${result.stderr}`);
+  assert.equal(result.exitCode, 1, `delete refuses: ${result.stderr}`);
+  assert.match(result.stderr, /netns\/web \(sandbox\/web\): holds .*fx0.*which netrecon does not own/);
   const after = await sb.normalisedSnapshot();
   assert.ok(after.namespaces['web'], 'netns web, holding a foreign link, still exists');
   assert.deepEqual(only(after.namespaces['web'], ['fx0', 'fx1']), inside, 'fx0/fx1 unchanged');

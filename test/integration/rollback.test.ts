@@ -92,10 +92,8 @@ test('an update apply (sandbox removed, one added, a static address and a route 
   await assertConverged(sb, V2);
 });
 
-const UPDATE_ROLLBACK_BUG =
-  'bug: rolling back a sandbox removal recreates its host veth end with a new random MAC; intermittently exit 3 (veth "File exists", netns del of a never-made netns)';
 
-test('update apply (sandbox removed, one added, address and route changed): a failure before any batch restores the old state; then it converges', { todo: UPDATE_ROLLBACK_BUG }, async (t) => {
+test('update apply (sandbox removed, one added, address and route changed): a failure before any batch restores the old state; then it converges', async (t) => {
   const sb = await sandboxFor(t);
   if (sb === undefined) return;
   const first = await sb.netrecon(['apply', ...V1]);
