@@ -9,7 +9,7 @@ import type { EngineDeps } from '../engine/context.js';
 import { prepare } from '../engine/prepare.js';
 import { recordApplied } from '../engine/records.js';
 import { ReconcileLoop, timerSchedule, type ReconcileResult, type Trigger } from '../watch/loop.js';
-import { watchKernel, watchManifests, watchNetnsDir, type Stop } from '../watch/sources.js';
+import { watchKernel, watchManifests, watchNetnsDir, watchNftables, type Stop } from '../watch/sources.js';
 import { parseDuration, usage, type ParsedArgs } from './args.js';
 import { engineDeps, makeLogger, requirePrivileges } from './context.js';
 import { applyIntent } from './plan.js';
@@ -66,9 +66,10 @@ export async function runWatch(args: ParsedArgs): Promise<number> {
   const stops = startSources(ctx, loop, resyncMs);
   logger.info({ dir, resyncMs }, 'watching');
   loop.trigger({ kind: 'start' });
-  await waitForStopSignal(loop, logger);
+  const signals = await waitForStopSignal(loop, logger);
   await Promise.all(stops.map((s) => s()));
   await loop.stop();
+  signals.release();
   logger.info('stopped');
   return 0;
 }
@@ -80,18 +81,27 @@ function startSources(ctx: { dir: string; deps: EngineDeps; logger: Logger }, lo
     watchManifests(ctx.dir, (path) => loop.trigger({ kind: 'file', detail: path })),
     watchNetnsDir(ctx.deps.netnsDir, (path) => { if (!loop.busy) loop.trigger({ kind: 'kernel', detail: `netns ${path}` }); }),
     watchKernel(ctx.logger, kernel),
+    watchNftables(ctx.logger, kernel),
     async () => clearInterval(timer),
   ];
 }
 
-/** SIGHUP forces a full reconcile; SIGINT/SIGTERM stop after the reconcile in flight has finished or rolled back. */
-function waitForStopSignal(loop: ReconcileLoop, logger: Logger): Promise<void> {
+/**
+ * SIGHUP forces a full reconcile; SIGINT/SIGTERM stop after the reconcile in
+ * flight has finished or rolled back. The handlers stay registered until
+ * `release()` (after the loop stopped): with no listener left, a second
+ * signal — or execa's exit hook re-raising it — would kill netrecon mid-apply.
+ */
+function waitForStopSignal(loop: ReconcileLoop, logger: Logger): Promise<{ release: () => void }> {
   return new Promise((resolve) => {
+    let stopping = false;
     const hup = (): void => loop.trigger({ kind: 'signal', detail: 'SIGHUP' });
+    const release = (): void => void process.off('SIGHUP', hup).off('SIGINT', stop).off('SIGTERM', stop);
     const stop = (signal: NodeJS.Signals): void => {
-      logger.info({ signal, inFlight: loop.busy }, 'stopping');
-      process.off('SIGHUP', hup).off('SIGINT', stop).off('SIGTERM', stop);
-      resolve();
+      logger.info({ signal, inFlight: loop.busy, repeated: stopping }, 'stopping');
+      if (stopping) return;
+      stopping = true;
+      resolve({ release });
     };
     process.on('SIGHUP', hup).on('SIGINT', stop).on('SIGTERM', stop);
   });

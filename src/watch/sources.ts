@@ -21,20 +21,15 @@ export function watchNetnsDir(dir: string, onChange: (path: string) => void): St
   return () => watcher.close();
 }
 
-/**
- * Kernel events: `ip monitor all-nsid` reports link, address and route
- * changes in the host and in every namespace that has an id here (each
- * sandbox with a veth does), so a hand-made change starts a repair at once.
- * Polling (--resync) stays the safety net.
- */
-export function watchKernel(logger: Logger, onEvent: (line: string) => void): Stop {
-  let child: ChildProcess | undefined = spawn('ip', ['monitor', 'all-nsid', 'link', 'address', 'route'], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Run a monitor command; every non-empty output line is an event. A monitor that cannot run is logged, not fatal. */
+function watchLines(logger: Logger, file: string, args: string[], onEvent: (line: string) => void): Stop {
+  let child: ChildProcess | undefined = spawn(file, args, { stdio: ['ignore', 'pipe', 'ignore'] });
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
     for (const line of chunk.split('\n')) if (line.trim() !== '') onEvent(line.trim());
   });
-  child.on('error', (e) => logger.warn({ error: e.message }, 'cannot listen to kernel events; relying on --resync polling'));
+  child.on('error', (e) => logger.warn({ monitor: file, error: e.message }, 'cannot listen to events; relying on --resync polling'));
   child.on('exit', (code) => {
-    if (child) logger.warn({ code }, 'kernel event monitor stopped; relying on --resync polling');
+    if (child) logger.warn({ monitor: file, code }, 'event monitor stopped; relying on --resync polling');
     child = undefined;
   });
   return async () => {
@@ -43,3 +38,15 @@ export function watchKernel(logger: Logger, onEvent: (line: string) => void): St
     c?.kill('SIGTERM');
   };
 }
+
+/** nftables changes (someone flushed or edited the table): `nft monitor`. */
+export const watchNftables = (logger: Logger, onEvent: (line: string) => void): Stop => watchLines(logger, 'nft', ['monitor'], onEvent);
+
+/**
+ * Kernel events: `ip monitor all-nsid` reports link, address and route
+ * changes in the host and in every namespace that has an id here (each
+ * sandbox with a veth does), so a hand-made change starts a repair at once.
+ * Polling (--resync) stays the safety net.
+ */
+export const watchKernel = (logger: Logger, onEvent: (line: string) => void): Stop =>
+  watchLines(logger, 'ip', ['monitor', 'all-nsid', 'link', 'address', 'route'], onEvent);

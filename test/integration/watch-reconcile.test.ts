@@ -232,7 +232,7 @@ test('drift made by hand (veth deleted, address changed, route removed, netns de
   assert.ok(watch.log().every((l) => !triggeredBy(l, 'resync')), 'no resync ran');
 });
 
-test('a flushed nft table is repaired without waiting for --resync', { todo: 'bug: watch listens to link/address/route events and /run/netns only; nft changes are seen at the next --resync' }, async (t) => {
+test('a flushed nft table is repaired without waiting for --resync', async (t) => {
   const sb = await sandboxFor(t);
   if (sb === undefined) return;
   const { watch, converged } = await convergedWatch(sb);
