@@ -33,9 +33,10 @@ export async function runPlan(args: ParsedArgs, out: Writable): Promise<number> 
   const state = await readOnlyState(deps);
   const interrupted = state ? await pendingRecovery(state) : undefined;
   if (interrupted !== undefined) {
-    process.stderr.write(`warning: an apply by pid ${interrupted} was interrupted; the next apply, delete or watch rolls it back first, so this plan may change\n`);
+    process.stderr.write(`warning: an apply by pid ${interrupted.pid} was interrupted; the next apply, delete or watch rolls it back first, so this plan may change\n`);
   }
-  const prepared = await prepare(deps, state, manifests, applyIntent(args, manifests, logger));
+  // What the interrupted apply made but had not marked yet is not a conflict: its rollback removes it.
+  const prepared = await prepare(deps, state, manifests, applyIntent(args, manifests, logger), interrupted?.addresses);
   out.write(renderPlan(prepared.plan, output));
   return args.detailedExitcode && prepared.plan.steps.length > 0 ? 2 : 0;
 }

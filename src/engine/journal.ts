@@ -53,10 +53,11 @@ export interface Recovery {
   readonly interruptedPid: number;
 }
 
-/** The pid of an apply that was interrupted and not yet rolled back, if any (read-only). */
-export async function pendingRecovery(state: StateDir): Promise<number | undefined> {
+/** An apply that was interrupted and not yet rolled back (read-only): its pid and the addresses its steps touch. */
+export async function pendingRecovery(state: StateDir): Promise<{ pid: number; addresses: Set<string> } | undefined> {
   const read = await readJournal(state, isJournal);
-  return read.status === 'ok' ? read.value.pid : undefined;
+  if (read.status !== 'ok') return undefined;
+  return { pid: read.value.pid, addresses: new Set(read.value.steps.flatMap((s) => [s.address, ...s.covers])) };
 }
 
 /** Finish the rollback of an interrupted apply, if there was one. Call with the lock held. */

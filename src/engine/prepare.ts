@@ -45,7 +45,7 @@ export async function observe(deps: EngineDeps, state?: StateDir): Promise<Obser
 }
 
 /** Read everything, then call the pure planner once. */
-export async function prepare(deps: EngineDeps, state: StateDir | undefined, manifests: ManifestSet, intent: Intent): Promise<Prepared> {
+export async function prepare(deps: EngineDeps, state: StateDir | undefined, manifests: ManifestSet, intent: Intent, pending?: ReadonlySet<string>): Promise<Prepared> {
   const t0 = performance.now();
   const observed = await observe(deps, state);
   deps.logger.debug({ ms: Math.round(performance.now() - t0), resources: observed.resources.size }, 'observed');
@@ -53,7 +53,7 @@ export async function prepare(deps: EngineDeps, state: StateDir | undefined, man
   const previouslyApplied = await loadApplied(state);
   if (intent.kind === 'delete') return prepareDelete(observed, manifests, prior, appliedWithout(previouslyApplied, manifests));
   const { desired, leases, assignments } = desiredWithAddresses(observed, manifests, prior);
-  const conflicts = findConflicts(desired, observed);
+  const conflicts = findConflicts(desired, observed).filter((c) => !pending?.has(c.slice(0, c.indexOf(' '))));
   if (conflicts.length > 0) throw new ConflictError(conflicts);
   requireNft(desired, observed);
   const { prune } = applyTarget(desired, intent.prune);
