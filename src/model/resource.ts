@@ -47,9 +47,8 @@ export interface BridgeResource {
   readonly up: boolean;
 }
 
-/** A veth pair: the sandbox end (keyed) and the host end on a bridge. */
-export interface VethResource {
-  readonly type: 'veth';
+/** What every attachment's interface inside a sandbox has, whatever the driver. */
+interface SandboxLink {
   readonly key: string;
   readonly ns: string;
   readonly name: string;
@@ -57,6 +56,11 @@ export interface VethResource {
   readonly mac: string;
   readonly mtu?: number;
   readonly up: boolean;
+}
+
+/** A veth pair: the sandbox end (keyed) and the host end on a bridge. */
+export interface VethResource extends SandboxLink {
+  readonly type: 'veth';
   readonly hostName: string;
   /** Observed only: the host end's MAC (random at creation), so a rollback recreates it exactly. */
   readonly hostMac?: string;
@@ -68,15 +72,8 @@ export interface VethResource {
   readonly hostHairpin: boolean;
 }
 
-export interface MacvlanResource {
+export interface MacvlanResource extends SandboxLink {
   readonly type: 'macvlan';
-  readonly key: string;
-  readonly ns: string;
-  readonly name: string;
-  readonly owner: Owner;
-  readonly mac: string;
-  readonly mtu?: number;
-  readonly up: boolean;
   readonly parent: string;
   readonly mode: string;
 }
