@@ -5,7 +5,7 @@ import { createLogger, type LogFormat, type Logger } from '../log.js';
 import type { EngineDeps } from '../engine/context.js';
 import type { Batch } from '../reconcile/batches.js';
 import { ETC_NETNS } from '../reconcile/desired-files.js';
-import { SpawnError, execaRunner, type Runner } from '../util/runner.js';
+import { SpawnError, spawnRunner, type Runner } from '../util/runner.js';
 import { usage, type ParsedArgs } from './args.js';
 
 export const DEFAULT_STATE_DIR = '/var/lib/netrecon';
@@ -69,7 +69,7 @@ function faultInjectorFromEnv(): ((batch: Batch) => void) | undefined {
 
 export function engineDeps(args: ParsedArgs, logger: Logger): EngineDeps {
   return {
-    runner: checkedRunner(execaRunner),
+    runner: checkedRunner(spawnRunner),
     logger,
     stateDir: stateDirOf(args),
     netnsDir: NETNS_DIR,
