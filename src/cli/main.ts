@@ -2,27 +2,22 @@ import type { Writable } from 'node:stream';
 import { formatDiagnostic, sortDiagnostics } from '../model/diagnostic.js';
 import { ManifestError, NetreconError } from '../model/errors.js';
 import { parseCommandLine, type ParsedArgs } from './args.js';
-import { runApply } from './apply.js';
-import { runExec } from './exec.js';
 import { HELP } from './help.js';
-import { runPlan } from './plan.js';
-import { runStatus } from './status.js';
-import { runValidate } from './validate.js';
-import { runWatch } from './watch.js';
 
 const VERSION = '0.1.0';
 
+/** Each command's module is loaded only when it runs: startup stays small (no chokidar for a plan, no nft parser for validate). */
 async function dispatch(args: ParsedArgs, out: Writable): Promise<number> {
   if (args.help || args.command === 'help') return out.write(HELP), 0;
   switch (args.command) {
     case 'version': return out.write(`netrecon ${VERSION}\n`), 0;
     case 'apply':
-    case 'delete': return runApply(args, out);
-    case 'plan': return runPlan(args, out);
-    case 'validate': return runValidate(args, out);
-    case 'status': return runStatus(args, out);
-    case 'exec': return runExec(args);
-    case 'watch': return runWatch(args);
+    case 'delete': return (await import('./apply.js')).runApply(args, out);
+    case 'plan': return (await import('./plan.js')).runPlan(args, out);
+    case 'validate': return (await import('./validate.js')).runValidate(args, out);
+    case 'status': return (await import('./status.js')).runStatus(args, out);
+    case 'exec': return (await import('./exec.js')).runExec(args);
+    case 'watch': return (await import('./watch.js')).runWatch(args);
   }
 }
 
