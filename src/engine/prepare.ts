@@ -1,5 +1,5 @@
 import type { ManifestSet } from '../model/manifest.js';
-import { ConflictError, EnvironmentError, ManifestError } from '../model/errors.js';
+import { ConflictError, EnvironmentError, ManifestError, NetreconError } from '../model/errors.js';
 import type { Plan } from '../model/plan.js';
 import { FIREWALL_KEY, type ObservedState, type Owner, type Resource } from '../model/resource.js';
 import { allocateAddresses, emptyLeaseTable, leasesFromObserved, type LeaseTable } from '../ipam/index.js';
@@ -54,6 +54,8 @@ export async function prepare(deps: EngineDeps, state: StateDir | undefined, man
   if (intent.kind === 'delete') return prepareDelete(observed, manifests, prior, appliedWithout(previouslyApplied, manifests));
   const { desired, leases, assignments } = desiredWithAddresses(observed, manifests, prior);
   const conflicts = findConflicts(desired, observed).filter((c) => !pending?.has(c.slice(0, c.indexOf(' '))));
+  const missing = conflicts.filter((c) => c.includes('does not exist on the host'));
+  if (missing.length > 0) throw new NetreconError('missing-prerequisite', `needed on the host but missing; nothing was changed:\n  ${missing.join('\n  ')}`);
   if (conflicts.length > 0) throw new ConflictError(conflicts);
   requireNft(desired, observed);
   const { prune } = applyTarget(desired, intent.prune);
@@ -65,7 +67,7 @@ export async function prepare(deps: EngineDeps, state: StateDir | undefined, man
 
 function checkedPlan(plan: Plan, observed: ObservedState): Plan {
   const conflicts = findDeleteConflicts(plan.steps, observed);
-  if (conflicts.length > 0) throw new ConflictError(conflicts);
+  if (conflicts.length > 0) throw new ConflictError(conflicts, 'refusing to delete');
   return plan;
 }
 
@@ -88,6 +90,10 @@ export function desiredWithAddresses(observed: ObservedState, manifests: Manifes
  * the objects of the last apply that remain (no bridge left: no table).
  */
 function prepareDelete(observed: ObservedState, manifests: ManifestSet, leases: LeaseTable, remaining: AppliedSet): Prepared {
+  const orphans = [...remaining.manifests.sandboxes.values()].filter((s) => s.shareWith !== undefined && manifests.sandboxes.has(s.shareWith));
+  if (orphans.length > 0) {
+    throw new ConflictError(orphans.map((s) => `sandbox/${s.name} (container:${s.shareWith}) still shares ${s.shareWith}'s namespace: delete it too, or first`), 'refusing to delete');
+  }
   const shared = sharedResources(remaining.manifests, remaining.assignments);
   const { desired, prune } = deleteTarget(observed.resources, ownersOf(manifests), shared);
   const plan = checkedPlan(planSteps(diffStates(desired, observed.resources, { prune }), digestObserved(observed)), observed);

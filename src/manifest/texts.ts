@@ -36,14 +36,17 @@ export function manifestsFromTexts(files: readonly ManifestText[]): LoadResult {
     const errors = schemaDiagnostics(doc);
     diagnostics.push(...errors);
     if (errors.length === 0) valid.push(doc);
-    else invalid.add(`${String(doc.value['kind'])}/${nameOf(doc)}`);
+    else invalid.add(`${scalarText(doc.value['kind'])}/${nameOf(doc)}`);
   }
   const resolved = resolveManifests(itemsFromDocs(valid), { files: files.map((f) => f.file), invalid });
   if (resolved.ok && diagnostics.length === 0) return { ok: true, set: resolved.set };
   return { ok: false, diagnostics: sortDiagnostics([...diagnostics, ...(resolved.ok ? [] : resolved.diagnostics)]) };
 }
 
+/** Text of a value that the schema may have rejected: never String() on a mapping (its toString may be anything). */
+const scalarText = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? String(v) : '');
+
 const nameOf = (doc: ParsedDoc): string => {
   const meta = doc.value['metadata'];
-  return typeof meta === 'object' && meta !== null && 'name' in meta ? String(meta.name) : '';
+  return typeof meta === 'object' && meta !== null && 'name' in meta ? scalarText(meta.name) : '';
 };

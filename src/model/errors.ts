@@ -27,8 +27,8 @@ export class ManifestError extends NetreconError {
 /** A desired name is taken by something netrecon does not own. */
 export class ConflictError extends NetreconError {
   readonly conflicts: readonly string[];
-  constructor(conflicts: readonly string[]) {
-    super('conflict', `refusing to adopt objects netrecon does not own; nothing was changed:\n  ${conflicts.join('\n  ')}`);
+  constructor(conflicts: readonly string[], header = 'refusing to adopt objects netrecon does not own') {
+    super('conflict', `${header}; nothing was changed:\n  ${conflicts.join('\n  ')}`);
     this.conflicts = conflicts;
   }
 }

@@ -69,7 +69,7 @@ test("container:web: applying without web's manifest while the sidecar still nam
   assert.equal((await sb.netrecon(['plan', '-f', fixture('modes-container'), '--detailed-exitcode'])).exitCode, 0, 'web is still in place');
 });
 
-test('container:web: delete -f of web alone, while the applied sidecar still shares its netns, is refused', { todo: 'bug: delete -f web.yaml deletes netns web (exit 0) though the applied sidecar (container:web) still shares it; exec sidecar then fails' }, async (t) => {
+test('container:web: delete -f of web alone, while the applied sidecar still shares its netns, is refused', async (t) => {
   const sb = await sandboxFor(t);
   if (sb === undefined) return;
   await netrecon(sb, 'apply', '-f', fixture('modes-container'));
