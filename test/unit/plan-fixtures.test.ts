@@ -79,3 +79,21 @@ for (const name of readdirSync(root).sort()) {
     expectFile(dir, 'plan.sh', planToShell(plan));
   });
 }
+
+test('every fixture plan matches schemas/plan.schema.json (the documented shape of plan -o json)', async () => {
+  const { Ajv } = await import('ajv');
+  const schema = JSON.parse(readFileSync(fileURLToPath(new URL('../../../schemas/plan.schema.json', import.meta.url)), 'utf8')) as object;
+  const validate = new Ajv({ strict: true, allErrors: true }).compile(schema);
+  let checked = 0;
+  for (const name of readdirSync(root).sort()) {
+    const dir = join(root, name);
+    if (existsSync(join(dir, 'conflicts.txt'))) continue;
+    const manifests = loadSet(dir);
+    const allocation = allocateAddresses({ manifests, leases: emptyLeaseTable() });
+    const desired = desiredFromManifests({ manifests, assignments: allocation.assignments }).resources;
+    const plan = planSteps(diffStates(desired, new Map(), { prune: () => true }), 'digest');
+    assert.ok(validate(JSON.parse(JSON.stringify(plan))), `${name}: ${JSON.stringify(validate.errors)}`);
+    checked++;
+  }
+  assert.ok(checked >= 5);
+});
