@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Ajv } from 'ajv';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { diagnosticAt } from '../model/diagnostic.js';
 import type { Diagnostic } from '../model/diagnostic.js';
@@ -10,8 +9,9 @@ import { fieldPath, fromPointer } from './positions.js';
 import type { FieldPath } from './positions.js';
 
 /**
- * The JSON Schemas in schemas/ are the single source of shape. They are read
- * and compiled once, when this module is loaded.
+ * The JSON Schemas in schemas/ are the single source of shape. The build
+ * compiles them into standalone code (scripts/compile-schemas.mjs); without
+ * that file they are read and compiled here, once, when this module is loaded.
  */
 const SCHEMA_FILES = ['document', 'network', 'sandbox', 'attachment'] as const;
 const BASE = 'https://netrecon.dev/schemas/';
@@ -24,7 +24,8 @@ function schemaDir(): string {
   return found;
 }
 
-function compileAll(): Map<string, ValidateFunction> {
+async function compileAll(): Promise<Map<string, ValidateFunction>> {
+  const { Ajv } = await import('ajv');
   const ajv = new Ajv({ allErrors: true, strict: true, verbose: true });
   ajv.addVocabulary(['x-message']);
   const dir = schemaDir();
@@ -34,7 +35,17 @@ function compileAll(): Map<string, ValidateFunction> {
   return new Map(SCHEMA_FILES.map((name) => [name, ajv.getSchema(`${BASE}${name}.schema.json`) as ValidateFunction]));
 }
 
-const validators = compileAll();
+type Generated = Partial<Record<(typeof SCHEMA_FILES)[number], ValidateFunction>>;
+
+async function precompiled(): Promise<Map<string, ValidateFunction> | undefined> {
+  const url = new URL('./validators.generated.js', import.meta.url);
+  if (!existsSync(fileURLToPath(url))) return undefined;
+  const generated = (await import(url.href)) as Generated;
+  const entries = SCHEMA_FILES.map((name) => [name, generated[name]] as const);
+  return entries.every(([, v]) => typeof v === 'function') ? new Map(entries as [string, ValidateFunction][]) : undefined;
+}
+
+const validators = (await precompiled()) ?? (await compileAll());
 
 const validatorFor = (name: string): ValidateFunction => {
   const v = validators.get(name);

@@ -11,10 +11,14 @@ import { mapLimit, type Runner } from '../util/runner.js';
 import type { NamespaceSnapshot } from './ipjson.js';
 import { DEFAULT_NETNS_DIR, readNamespace } from './read.js';
 import { observedFromSnapshots } from './resources.js';
+import { readNamespacesChunked } from './chunked.js';
 
 export { readNamespace, iprouteVersion, readArgv, DEFAULT_NETNS_DIR, type ReadOptions } from './read.js';
 export { BATCH_COMMANDS, snapshotFromBatch, type NamespaceSnapshot, type JsonObject } from './ipjson.js';
 export { observedFromSnapshots, namespaceToResources, hostToResources, type AssembleOptions } from './resources.js';
+
+/** From this many namespaces on, a few xargs processes read them (see chunked.ts): fewer forks of netrecon itself. */
+export const CHUNKED_FROM = 16;
 
 export interface ObserveOptions {
   /** Where named namespaces are mounted; default /run/netns. */
@@ -43,7 +47,10 @@ export async function observeState(runner: Runner, options: ObserveOptions = {})
   const only = options.only === undefined ? undefined : new Set(options.only);
   const names = only === undefined ? listed : listed.filter((ns) => only.has(ns));
   const concurrency = Math.max(1, options.concurrency ?? 2 * availableParallelism());
-  const [host, ...rest] = await mapLimit([HOST_NS, ...names], concurrency, (ns) => readNamespace(runner, ns, { netnsDir }));
+  const [host, ...rest] = names.length >= CHUNKED_FROM
+    ? await Promise.all([readNamespace(runner, HOST_NS, { netnsDir }), readNamespacesChunked(runner, names, { netnsDir, chunks: concurrency })])
+        .then(([h, r]) => [h, ...r])
+    : await mapLimit([HOST_NS, ...names], concurrency, (ns) => readNamespace(runner, ns, { netnsDir }));
   if (host === undefined) throw new Error('the host namespace cannot vanish');
   const namespaces = rest.filter((s): s is NamespaceSnapshot => s !== undefined);
   return observedFromSnapshots(host, namespaces, { partial: only !== undefined });

@@ -95,6 +95,11 @@ export function snapshotFromBatch(ns: string, stdout: string): NamespaceSnapshot
     const detail = e instanceof Error ? e.message : String(e);
     throw new BatchParseError(PARTS.map((p) => BATCH_COMMANDS[p]).join('; '), `not valid JSON: ${detail}`);
   }
+  return snapshotFromValues(ns, values);
+}
+
+/** One namespace's snapshot from the parsed arrays of its batch (link, addr, route show). */
+export function snapshotFromValues(ns: string, values: readonly unknown[]): NamespaceSnapshot {
   const [links, addrs, routes] = PARTS.map((part, i) => {
     if (i >= values.length) throw new BatchParseError(BATCH_COMMANDS[part], `no output (got ${values.length} of ${PARTS.length} arrays)`);
     return checkArray(part, values[i]);

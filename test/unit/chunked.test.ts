@@ -1,0 +1,74 @@
+/** The chunked readers and runners, with a fake Runner: process counts, order, fallback, failure attribution. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { runIpBatchesChunked } from '../../src/apply/chunked.js';
+import { Wave } from '../../src/model/plan.js';
+import { observeState } from '../../src/observe/index.js';
+import type { Batch } from '../../src/reconcile/batches.js';
+import type { RunOptions, RunResult, Runner } from '../../src/util/runner.js';
+
+const LO = { ifindex: 1, ifname: 'lo', flags: ['LOOPBACK', 'UP'], ifalias: '' };
+const nsOutput = (ns: string): string => `${JSON.stringify([{ ...LO, ifalias: `netrecon:sandbox/${ns}` }])}\n[]\n[]\n`;
+
+class FakeRunner implements Runner {
+  readonly calls: { file: string; args: readonly string[]; input: string }[] = [];
+  constructor(private readonly vanished: ReadonlySet<string> = new Set()) {}
+  async run(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+    const input = options.input ?? '';
+    this.calls.push({ file, args, input });
+    if (file === 'xargs') {
+      const names = input.split('\0');
+      const live = names.filter((n) => !this.vanished.has(n));
+      return { exitCode: live.length === names.length ? 0 : 123, stdout: live.map(nsOutput).join(''), stderr: '' };
+    }
+    if (file === 'nsenter') {
+      const ns = String(args[0]).split('/').pop() ?? '';
+      return this.vanished.has(ns)
+        ? { exitCode: 1, stdout: '', stderr: `nsenter: cannot open /run/netns/${ns}: No such file or directory` }
+        : { exitCode: 0, stdout: nsOutput(ns), stderr: '' };
+    }
+    return { exitCode: 0, stdout: '[]\n[]\n[]\n', stderr: '' };
+  }
+}
+
+const names = Array.from({ length: 40 }, (_, i) => `s${i}`);
+
+test('observing 40 namespaces spawns 1 + 4 processes (host + one xargs per chunk), and finds every owned netns', async () => {
+  const runner = new FakeRunner();
+  const state = await observeState(runner, { concurrency: 4, listNetns: async () => names });
+  assert.equal(runner.calls.length, 5);
+  assert.equal(runner.calls.filter((c) => c.file === 'xargs').length, 4);
+  assert.deepEqual([...state.resources.keys()].sort(), names.map((n) => `netns/${n}`).sort());
+});
+
+test('a namespace that vanished mid-read: its chunk is read again one by one and it is left out', async () => {
+  const runner = new FakeRunner(new Set(['s3']));
+  const state = await observeState(runner, { concurrency: 4, listNetns: async () => names });
+  assert.equal(state.resources.has('netns/s3'), false);
+  assert.equal(state.resources.size, 39);
+  assert.equal(runner.calls.filter((c) => c.file === 'nsenter').length, 10, 'only the chunk holding s3 (10 names) is re-read');
+});
+
+test('xargs substitutes the name into single arguments: no shell, names never parsed as code', async () => {
+  const runner = new FakeRunner();
+  await observeState(runner, { concurrency: 2, netnsDir: '/run/netns', listNetns: async () => names });
+  const call = runner.calls.find((c) => c.file === 'xargs');
+  assert.ok(call);
+  assert.deepEqual(call.args.slice(0, 4), ['-0', '-I{}', 'nsenter', '--net=/run/netns/{}']);
+  assert.ok(!call.args.includes('sh') && !call.args.includes('bash') && !call.args.includes('-c'));
+});
+
+test('chunked apply: a failure reported as DIR/<ns>.batch:LINE is attributed to that namespace and line; the rest succeeded', async () => {
+  const batches: Extract<Batch, { kind: 'ip' }>[] = ['a', 'b', 'c'].map((ns) => ({
+    kind: 'ip', wave: Wave.nsCreate, ns,
+    lines: [0, 1, 2].map((i) => ({ stepId: i, command: { tool: 'ip', ns, wave: Wave.nsCreate, args: ['link', 'set', 'lo', 'up'] } })),
+  }));
+  const runner: Runner = {
+    async run(_file, args) {
+      const dir = String(args[args.length - 1]).replace('/{}.batch', '');
+      return { exitCode: 123, stdout: '', stderr: `RTNETLINK answers: File exists\nCommand failed ${dir}/b.batch:2\n` };
+    },
+  };
+  const outcomes = await runIpBatchesChunked(batches, { runner, netnsDir: '/run/netns', chunks: 1, force: false, readBack: new Set() });
+  assert.deepEqual(outcomes.map((o) => [o.batch.ns, o.failedLines, o.completed]), [['a', [], 3], ['b', [1], 1], ['c', [], 3]]);
+});
