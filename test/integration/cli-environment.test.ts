@@ -39,7 +39,8 @@ test('validate needs no privileges', async (t) => {
 test('ip missing from PATH: a one-line error saying which package to install, nothing changed', async (t) => {
   const sb = await sandboxFor(t);
   if (sb === undefined) return;
-  const result = await sb.run([process.execPath, CLI, 'apply', '-f', MANIFESTS], { env: { PATH: '/nonexistent' } });
+  // Only netrecon runs without ip on its PATH (the harness itself needs nsenter).
+  const result = await sb.run(['/usr/bin/env', 'PATH=/nonexistent', process.execPath, CLI, 'apply', '-f', MANIFESTS]);
   assert.equal(result.exitCode, 1, result.stderr);
   assertOneLineError(result.stderr, /^error: `ip` not found: install iproute2/);
   assert.equal((await sb.run(['ip', 'netns', 'list'])).stdout.trim(), '', 'no namespace was made');
