@@ -59,7 +59,8 @@ const validFixtures: ManifestText[][] = readdirSync(FIXTURES)
 const NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const IP_ARG = /^[A-Za-z0-9_.:/@%+=,-]+$/;
 const IFNAME = /^[A-Za-z0-9_.@-]{1,15}$/;
-const NS = /^(@host|[a-z0-9]([-a-z0-9]*[a-z0-9])?)$/;
+/** netns names as schemas/sandbox.schema.json allows them (uppercase, _ and . included), or the host. */
+const NS = /^(@host|[A-Za-z0-9][A-Za-z0-9_.-]{0,62})$/;
 const SYSCTL_KEY = /^net\.(ipv4|ipv6)\.[a-z0-9_.]+$/;
 const FILE_PATH = /^\/etc\/netns\/[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+$/;
 /** nft scripts: printable ASCII, no shell or quoting metacharacters beyond what the renderer itself writes. */
