@@ -6,5 +6,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-mkdir -p /run/netns /etc/netns /var/lib/netrecon
 exec unshare --net --mount --propagation private bash scripts/demo-inside.sh "${1:-manifests/examples}"

@@ -7,10 +7,10 @@ set -euo pipefail
 
 out=$(realpath -m "${1:-$(dirname "$0")/../test/fixtures/ip-json}")
 if [[ "${NR_IN_SANDBOX:-}" != 1 ]]; then
-  mkdir -p /run/netns "$out"
+  mkdir -p "$out"
   exec env NR_IN_SANDBOX=1 unshare --net --mount --propagation private bash "$0" "$out"
 fi
-mount -t tmpfs tmpfs /run/netns
+mount -t tmpfs tmpfs /run && mkdir /run/netns   # private: nothing on the host
 ip link set lo up
 
 # The show commands observe sends (keep in sync with src/observe/read.ts).

@@ -47,14 +47,21 @@ export interface SandboxProcess {
 const READY_TIMEOUT_MS = 10_000;
 
 /**
- * Runs in the new namespaces before the holder sleeps: private tmpfs on
- * /run/netns, /etc/netns, the state dir and the work dir ($1), loopback up.
+ * Runs in the new namespaces before the holder sleeps. Nothing is created on
+ * the host's disk: a tmpfs over /run (so /run/netns is private), tmpfs-backed
+ * overlays over /etc and /var/lib (so /etc/netns and the state dir exist only
+ * here), a 0700 tmpfs as the state dir, a tmpfs on the work dir ($1), lo up.
  */
 const SETUP = [
   'set -e',
-  `mkdir -p /run/netns /etc/netns ${SANDBOX_STATE_DIR}`,
-  'mount -t tmpfs -o mode=0755 netrecon-sandbox /run/netns',
-  'mount -t tmpfs -o mode=0755 netrecon-sandbox /etc/netns',
+  'mount -t tmpfs -o mode=0755 netrecon-sandbox /run',
+  'mkdir /run/netns',
+  'for dir in /etc /var/lib; do',
+  '  layer=/run/.netrecon-sandbox$dir',
+  '  mkdir -p "$layer/upper" "$layer/work"',
+  '  mount -t overlay -o "lowerdir=$dir,upperdir=$layer/upper,workdir=$layer/work" netrecon-sandbox "$dir"',
+  'done',
+  `mkdir -p /etc/netns ${SANDBOX_STATE_DIR}`,
   `mount -t tmpfs -o mode=0700 netrecon-sandbox ${SANDBOX_STATE_DIR}`,
   'mount -t tmpfs -o mode=0755 netrecon-sandbox "$1"',
   'ip link set lo up',
@@ -120,7 +127,6 @@ export class KernelSandbox {
   }
 
   static async create(): Promise<KernelSandbox> {
-    await mkdir('/run/netns', { recursive: true });
     const workDir = await mkdtemp(join(tmpdir(), 'netrecon-sandbox-'));
     const argv = ['--net', '--mount', '--propagation', 'private', '--', 'setpriv', '--pdeathsig', 'KILL', '--', 'sh', '-c', SETUP, 'sandbox-setup', workDir];
     const holder = spawnChild('unshare', argv, { stdio: ['ignore', 'pipe', 'pipe'] });
