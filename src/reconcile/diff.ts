@@ -1,6 +1,6 @@
 import type { FieldChange } from '../model/plan.js';
 import type { Resource } from '../model/resource.js';
-import { byRankThenKey, compareResources, parentKey } from './compare.js';
+import { byRankThenKey, compareResources, parentKey, rank } from './compare.js';
 
 /** One resource's difference between desired and observed state. */
 export type Change =
@@ -39,11 +39,18 @@ export function diffStates(
   const covered = coveredBy(removedRoots, children);
   const endangered = routesLosingAnAddress(removedRoots, observed);
   const changes: Change[] = [];
-  for (const o of [...removedRoots.values()].sort(byRankThenKey).reverse()) {
+  const deletes: { observed: Resource; covers: Resource[]; rank: number }[] = [];
+  for (const o of removedRoots.values()) {
     if (covered.has(o.key) || desired.has(o.key)) continue;
     const covers = o.type === 'addr' ? (endangered.get(devOf(o)) ?? []) : descendants(o.key, children);
-    changes.push({ action: 'delete', observed: o, covers });
+    deletes.push({ observed: o, covers, rank: Math.max(rank(o), ...covers.map(rank)) });
   }
+  // Reverse creation order, where a delete ranks with everything it covers:
+  // its inverse recreates them all, so a namespace whose veths sit on a
+  // bridge (or whose macvlans sit on a VLAN link) goes before that bridge,
+  // and a rollback recreates the bridge before the namespace.
+  deletes.sort((a, b) => b.rank - a.rank || byRankThenKey(b.observed, a.observed));
+  for (const { observed: o, covers } of deletes) changes.push({ action: 'delete', observed: o, covers });
   for (const d of [...desired.values()].sort(byRankThenKey)) {
     const o = observed.get(d.key);
     if (o && d.type === 'route' && !covered.has(o.key) && endangered.has(devOf(d))) {
