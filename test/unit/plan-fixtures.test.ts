@@ -13,7 +13,7 @@ import { allocateAddresses, emptyLeaseTable } from '../../src/ipam/index.js';
 import { manifestsFromTexts } from '../../src/manifest/index.js';
 import type { ManifestSet } from '../../src/model/manifest.js';
 import type { ForeignObject, ObservedState, Resource } from '../../src/model/resource.js';
-import { findConflicts } from '../../src/reconcile/conflicts.js';
+import { findConflicts, useExistingVlans } from '../../src/reconcile/conflicts.js';
 import { desiredFromManifests } from '../../src/reconcile/desired.js';
 import { applyTarget, deleteTarget } from '../../src/reconcile/intent.js';
 import { diffStates } from '../../src/reconcile/diff.js';
@@ -65,8 +65,10 @@ for (const name of readdirSync(root).sort()) {
     const options = existsSync(join(dir, 'options.json')) ? JSON.parse(readFileSync(join(dir, 'options.json'), 'utf8')) as { prune?: boolean; intent?: string } : {};
     const allocation = allocateAddresses({ manifests, leases: emptyLeaseTable() });
     assert.deepEqual(allocation.diagnostics, []);
-    const desired = desiredFromManifests({ manifests, assignments: allocation.assignments }).resources;
-    const observed = observedFrom(JSON.parse(readFileSync(join(dir, 'observed.json'), 'utf8')) as ObservedEdits, desired);
+    const declared = desiredFromManifests({ manifests, assignments: allocation.assignments }).resources;
+    const observed = observedFrom(JSON.parse(readFileSync(join(dir, 'observed.json'), 'utf8')) as ObservedEdits, declared);
+    // As engine/prepare.ts: a user's own IF.VID parent is used, not created.
+    const desired = useExistingVlans(declared, observed);
     if (existsSync(join(dir, 'conflicts.txt'))) {
       expectFile(dir, 'conflicts.txt', `${findConflicts(desired, observed).join('\n')}\n`);
       return;
