@@ -78,9 +78,35 @@ function tail(text: string): string {
   return text.trim().split('\n').slice(-5).join(' | ');
 }
 
+/** Packets received so far by the bridges of the sandbox root netns. */
+async function bridgeRxPackets(): Promise<number> {
+  let total = 0;
+  for (const link of await readdir('/sys/class/net')) {
+    if (!(await exists(`/sys/class/net/${link}/bridge`))) continue;
+    total += Number(await readFile(`/sys/class/net/${link}/statistics/rx_packets`, 'utf8').catch(() => '0'));
+  }
+  return total;
+}
+
+const QUIET_MS = 5_000;
+const SETTLE_LIMIT_MS = 60_000;
+
+/** Waits until no bridge received a packet for QUIET_MS (at most SETTLE_LIMIT_MS); see Phase.settle. */
+async function settle(): Promise<void> {
+  const started = performance.now();
+  let last = await bridgeRxPackets();
+  let quietSince = performance.now();
+  while (performance.now() - quietSince < QUIET_MS && performance.now() - started < SETTLE_LIMIT_MS) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const now = await bridgeRxPackets();
+    if (now !== last) [last, quietSince] = [now, performance.now()];
+  }
+}
+
 async function runPhase(phase: Phase, index: number): Promise<PhaseResult> {
   const file = `${WORK}/phase-${index}.sh`;
   await writeFile(file, `set -e -o pipefail\n${phase.script}\n`);
+  if (phase.settle) await settle();
   const start = performance.now();
   const result = await execa('bash', [file], { reject: false, stdin: 'ignore', maxBuffer: 256 * 1024 * 1024 });
   const ms = performance.now() - start;

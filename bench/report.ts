@@ -50,6 +50,10 @@ function header(input: ReportInput): string[] {
     'Each trial runs in its own fresh `unshare --net --mount --propagation private` sandbox (tmpfs over /run, fresh sysfs);',
     'phases are timed inside it with the monotonic clock, so sandbox creation is excluded. Teardowns and `delete` are timed',
     'until the sandbox root namespace has no bridge port left (the kernel removes the veths of a deleted netns in the background).',
+    'The floor\'s read and netrecon\'s no-op plan start once the bridge has received no packet for 5 s: for about 10 s after N',
+    'interfaces come up, their IPv6 autoconfiguration (DAD, router solicitations, MLD) is flooded to every bridge port, N x N',
+    'packet copies in softirq that slow any read of the kernel (at N=1000, a no-op plan right after the cold apply took 6-8 s,',
+    'the same plan 10 s later 3 s). Both are timed on the settled state, as a periodic resync sees it.',
     '',
   );
   return lines;

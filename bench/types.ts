@@ -8,6 +8,14 @@ export interface Phase {
   readonly timed: boolean;
   /** After the phase, this many bridge ports must exist in the sandbox root netns. */
   readonly expectPorts?: number;
+  /**
+   * Before the phase (untimed), wait until the sandbox root's bridges have
+   * received no packet for a few seconds: for ~10 s after N interfaces come
+   * up, their IPv6 autoconfiguration (DAD, router solicitations, MLD
+   * reports) is flooded to every port of the bridge, N x N packet copies
+   * that keep a CPU busy in softirq and slow any read of the kernel.
+   */
+  readonly settle?: boolean;
   /** File where `/usr/bin/time -f %M -o FILE` wrote the peak RSS (KiB). */
   readonly rssFile?: string;
 }

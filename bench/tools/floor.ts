@@ -47,7 +47,7 @@ function setupPhase(n: number): Phase {
 function readPhase(n: number): Phase {
   const read = `ip -j -d -batch - < ${WORK}/read.batch > /dev/null`;
   const script = [read, forEach(n, `nsenter --net=/run/netns/b$i ${read}`)];
-  return { name: 'read', timed: true, script: script.join('\n') };
+  return { name: 'read', timed: true, settle: true, script: script.join('\n') };
 }
 
 function trial(id: string, n: number, teardown: Phase): TrialSpec {

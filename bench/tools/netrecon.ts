@@ -44,6 +44,7 @@ function attachmentsYaml(n: number, masq: boolean, changedIndex?: number): strin
 
 interface RunOptions {
   readonly expectExit?: number;
+  readonly settle?: boolean;
   readonly expectPorts?: number;
   /** Script run after netrecon, inside the timed phase. */
   readonly after?: string;
@@ -61,6 +62,7 @@ function run(ctx: ToolContext, phase: string, command: string, opts: RunOptions 
     timed: true,
     script,
     ...(opts.expectPorts === undefined ? {} : { expectPorts: opts.expectPorts }),
+    ...(opts.settle === true ? { settle: true } : {}),
     ...(ctx.timeBin === undefined ? {} : { rssFile }),
   };
 }
@@ -69,7 +71,7 @@ function phases(n: number, ctx: ToolContext): Phase[] {
   const victim = nsName(Math.min(1, n - 1));
   return [
     run(ctx, 'apply-cold', 'apply', { expectPorts: n }),
-    run(ctx, 'plan-noop', 'plan --detailed-exitcode'),
+    run(ctx, 'plan-noop', 'plan --detailed-exitcode', { settle: true }),
     run(ctx, 'apply-noop', 'apply', { expectPorts: n }),
     { name: 'edit-address', timed: false, script: `cp ${CHANGED} ${ATTACHMENTS}` },
     run(ctx, 'plan-change', 'plan --detailed-exitcode', { expectExit: 2 }),
