@@ -2,11 +2,10 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { diagnosticAt } from '../model/diagnostic.js';
 import type { Diagnostic } from '../model/diagnostic.js';
-import { manifestsFromTexts } from './texts.js';
+import { READ_LIMITS, manifestsFromTexts } from './texts.js';
 import type { LoadResult, ManifestText } from './texts.js';
 
-/** Read limits: a file, and all files of one load together. */
-export const READ_LIMITS = { maxFileBytes: 4 * 1024 * 1024, maxTotalBytes: 32 * 1024 * 1024 } as const;
+export { READ_LIMITS };
 
 const MIB = 1024 * 1024;
 const isManifestName = (name: string): boolean => name.endsWith('.yaml') || name.endsWith('.yml');

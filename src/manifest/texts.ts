@@ -1,4 +1,4 @@
-import { sortDiagnostics } from '../model/diagnostic.js';
+import { diagnosticAt, sortDiagnostics } from '../model/diagnostic.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import type { ManifestSet } from '../model/manifest.js';
 import { itemsFromDocs } from './documents.js';
@@ -6,6 +6,11 @@ import { PARSE_LIMITS, parseManifestText } from './parse.js';
 import type { ParsedDoc } from './parse.js';
 import { schemaDiagnostics } from './schema.js';
 import { resolveManifests } from './semantic/index.js';
+
+/** Size limits: one manifest, and all manifests of one load together. */
+export const READ_LIMITS = { maxFileBytes: 4 * 1024 * 1024, maxTotalBytes: 32 * 1024 * 1024 } as const;
+
+const MIB = 1024 * 1024;
 
 export type LoadResult = { ok: true; set: ManifestSet } | { ok: false; diagnostics: Diagnostic[] };
 
@@ -24,7 +29,20 @@ export function manifestsFromTexts(files: readonly ManifestText[]): LoadResult {
   const diagnostics: Diagnostic[] = [];
   const docs: ParsedDoc[] = [];
   let budget: number = PARSE_LIMITS.maxDocuments;
+  let total = 0;
   for (const { file, text } of files) {
+    // loadManifests checks sizes before it reads a file; texts handed in
+    // directly are held to the same limits, before any parsing.
+    const bytes = Buffer.byteLength(text);
+    if (bytes > READ_LIMITS.maxFileBytes) {
+      diagnostics.push(diagnosticAt({ file, line: 1, col: 1 }, 'limit', `file is ${(bytes / MIB).toFixed(1)} MiB; the limit is ${READ_LIMITS.maxFileBytes / MIB} MiB a file`));
+      continue;
+    }
+    total += bytes;
+    if (total > READ_LIMITS.maxTotalBytes) {
+      diagnostics.push(diagnosticAt({ file, line: 1, col: 1 }, 'limit', `manifests exceed ${READ_LIMITS.maxTotalBytes / MIB} MiB in total; not read from this file on`));
+      break;
+    }
     const parsed = parseManifestText({ file, text, budget }, diagnostics);
     budget -= parsed.count;
     docs.push(...parsed.docs);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadManifests, READ_LIMITS } from '../../src/manifest/index.js';
+import { loadManifests, manifestsFromTexts, READ_LIMITS } from '../../src/manifest/index.js';
 
 const sandbox = (name: string): string => `apiVersion: netrecon.dev/v1\nkind: Sandbox\nmetadata: {name: ${name}}\nspec: {}\n`;
 
@@ -74,6 +74,13 @@ test('a file over the size limit is a diagnostic naming the limit, not read', as
     assert.equal(result.diagnostics[0]?.file, join(dir, 'big.yaml'));
     assert.match(result.diagnostics[0]?.message ?? '', /4 MiB a file/);
   });
+});
+
+test('texts given directly are held to the same size limit, refused before parsing', () => {
+  const huge = `key: ${'z'.repeat(READ_LIMITS.maxFileBytes)}\n`;
+  const result = manifestsFromTexts([{ file: 'huge.yaml', text: huge }, { file: 'ok.yaml', text: sandbox('ok') }]);
+  assert.deepEqual(result.ok ? [] : result.diagnostics.map((d) => [d.file, d.line, d.col, d.code]), [['huge.yaml', 1, 1, 'limit']]);
+  if (!result.ok) assert.match(result.diagnostics[0]?.message ?? '', /4 MiB a file/);
 });
 
 test('an empty directory gives an empty, valid set', async () => {
