@@ -3,8 +3,8 @@
  * load (I/O) -> parse (YAML, hostile-input limits) -> schema (schemas/*.json)
  * -> semantic checks and defaults.
  */
-export { loadManifests, READ_LIMITS } from './load.js';
-export { manifestsFromTexts } from './texts.js';
+export { loadManifests } from './load.js';
+export { manifestsFromTexts, READ_LIMITS } from './texts.js';
 export type { LoadResult, ManifestText } from './texts.js';
 export { PARSE_LIMITS } from './parse.js';
 export { defaultBridgeName } from './semantic/networks.js';

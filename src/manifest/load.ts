@@ -2,12 +2,9 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { diagnosticAt } from '../model/diagnostic.js';
 import type { Diagnostic } from '../model/diagnostic.js';
-import { READ_LIMITS, manifestsFromTexts } from './texts.js';
+import { manifestsFromTexts, sizeVerdict } from './texts.js';
 import type { LoadResult, ManifestText } from './texts.js';
 
-export { READ_LIMITS };
-
-const MIB = 1024 * 1024;
 const isManifestName = (name: string): boolean => name.endsWith('.yaml') || name.endsWith('.yml');
 const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -52,15 +49,13 @@ async function readAll(files: readonly string[], out: Diagnostic[]): Promise<Man
   for (const file of files) {
     try {
       const size = (await stat(file)).size;
-      if (size > READ_LIMITS.maxFileBytes) {
-        out.push(problem(file, `file is ${(size / MIB).toFixed(1)} MiB; the limit is ${READ_LIMITS.maxFileBytes / MIB} MiB a file`));
+      const verdict = sizeVerdict(file, size, total);
+      if (!verdict.ok) {
+        out.push(verdict.diagnostic);
+        if (verdict.stop) break;
         continue;
       }
       total += size;
-      if (total > READ_LIMITS.maxTotalBytes) {
-        out.push(problem(file, `manifests exceed ${READ_LIMITS.maxTotalBytes / MIB} MiB in total; not read from this file on`));
-        break;
-      }
       texts.push({ file, text: await readFile(file, 'utf8') });
     } catch (e: unknown) {
       out.push(problem(file, `cannot read ${file}: ${reason(e)}`));

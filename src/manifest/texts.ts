@@ -12,6 +12,23 @@ export const READ_LIMITS = { maxFileBytes: 4 * 1024 * 1024, maxTotalBytes: 32 * 
 
 const MIB = 1024 * 1024;
 
+/**
+ * Whether a manifest of `bytes` may be read after `before` bytes of others:
+ * too large a file is skipped (the rest are still read), too much in all
+ * stops the load. Shared by loadManifests (sizes from stat, before reading)
+ * and manifestsFromTexts.
+ */
+export function sizeVerdict(file: string, bytes: number, before: number): { ok: true } | { ok: false; diagnostic: Diagnostic; stop: boolean } {
+  const at = { file, line: 1, col: 1 };
+  if (bytes > READ_LIMITS.maxFileBytes) {
+    return { ok: false, stop: false, diagnostic: diagnosticAt(at, 'limit', `file is ${(bytes / MIB).toFixed(1)} MiB; the limit is ${READ_LIMITS.maxFileBytes / MIB} MiB a file`) };
+  }
+  if (before + bytes > READ_LIMITS.maxTotalBytes) {
+    return { ok: false, stop: true, diagnostic: diagnosticAt(at, 'limit', `manifests exceed ${READ_LIMITS.maxTotalBytes / MIB} MiB in total; not read from this file on`) };
+  }
+  return { ok: true };
+}
+
 export type LoadResult = { ok: true; set: ManifestSet } | { ok: false; diagnostics: Diagnostic[] };
 
 export interface ManifestText {
@@ -34,15 +51,13 @@ export function manifestsFromTexts(files: readonly ManifestText[]): LoadResult {
     // loadManifests checks sizes before it reads a file; texts handed in
     // directly are held to the same limits, before any parsing.
     const bytes = Buffer.byteLength(text);
-    if (bytes > READ_LIMITS.maxFileBytes) {
-      diagnostics.push(diagnosticAt({ file, line: 1, col: 1 }, 'limit', `file is ${(bytes / MIB).toFixed(1)} MiB; the limit is ${READ_LIMITS.maxFileBytes / MIB} MiB a file`));
+    const size = sizeVerdict(file, bytes, total);
+    if (!size.ok) {
+      diagnostics.push(size.diagnostic);
+      if (size.stop) break;
       continue;
     }
     total += bytes;
-    if (total > READ_LIMITS.maxTotalBytes) {
-      diagnostics.push(diagnosticAt({ file, line: 1, col: 1 }, 'limit', `manifests exceed ${READ_LIMITS.maxTotalBytes / MIB} MiB in total; not read from this file on`));
-      break;
-    }
     const parsed = parseManifestText({ file, text, budget }, diagnostics);
     budget -= parsed.count;
     docs.push(...parsed.docs);

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
 import { rmdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rmdir, writeFile } from 'node:fs/promises';
@@ -195,6 +196,13 @@ export class KernelSandbox {
 
   netrecon(args: readonly string[], options?: RunOptions): Promise<RunResult> {
     return this.run([process.execPath, join(repoRoot, 'bin', 'netrecon'), ...args], options);
+  }
+
+  /** `netrecon ARGS` that must succeed (exit 0); its result. */
+  async netreconOk(args: readonly string[], options?: RunOptions): Promise<RunResult> {
+    const result = await this.netrecon(args, options);
+    assert.equal(result.exitCode, 0, `netrecon ${args.join(' ')}: ${result.stdout}${result.stderr}`);
+    return result;
   }
 
   spawnNetrecon(args: readonly string[], options?: Omit<RunOptions, 'timeoutMs'>): SandboxProcess {

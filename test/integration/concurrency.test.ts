@@ -52,12 +52,6 @@ async function pausingIp(sb: KernelSandbox): Promise<{ env: Record<string, strin
 
 const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
 
-async function ok(sb: KernelSandbox, args: readonly string[]): Promise<{ stdout: string; stderr: string }> {
-  const r = await sb.netrecon(args);
-  assert.equal(r.exitCode, 0, `netrecon ${args.join(' ')}: ${r.stderr}`);
-  return r;
-}
-
 async function assertConverged(sb: KernelSandbox, manifests: readonly string[], extra: readonly string[] = []): Promise<void> {
   const plan = await sb.netrecon(['plan', ...manifests, ...extra, '--detailed-exitcode']);
   assert.deepEqual([plan.exitCode, plan.stdout.trim()], [0, 'No changes.'], plan.stderr);
@@ -150,7 +144,7 @@ test('a lock left by a netrecon killed mid-apply is taken over: the next apply r
   assert.match(recovered.stderr, /rolled back an apply that was interrupted/);
   const now = await sb.normalisedSnapshot();
   assertSame(empty, now, 'recovery did not restore the empty state');
-  await ok(sb, ['apply', ...V1]);
+  await sb.netreconOk(['apply', ...V1]);
   await assertConverged(sb, V1);
 });
 
@@ -163,7 +157,7 @@ for (const [label, damage] of [
   test(`a ${label} leases.json (and .bak) is rebuilt from live state without changing any address`, async (t) => {
     const sb = await sandboxFor(t);
     if (sb === undefined) return;
-    await ok(sb, ['apply', ...V1]);
+    await sb.netreconOk(['apply', ...V1]);
     const before = await addresses(sb);
     assert.ok(before.some((a) => a.startsWith('alpha eth0 10.77.0.')), before.join('\n'));
     const leases = sb.hostPath(join(sb.stateDir, 'leases.json'));
@@ -171,7 +165,7 @@ for (const [label, damage] of [
     await writeFile(`${leases}.bak`, damage('{}'), { mode: 0o600 }).catch(() => undefined);
 
     // aardvark (dynamic) sorts before alpha: without the rebuilt lease it would take alpha's address.
-    const applied = await ok(sb, ['apply', ...V1, ...EXTRA]);
+    const applied = await sb.netreconOk(['apply', ...V1, ...EXTRA]);
     assert.match(applied.stderr, /lease file is corrupt; rebuilding leases from live state/, 'the damage is reported');
     const after = await addresses(sb);
     const kept = after.filter((a) => !a.startsWith('aardvark '));
@@ -190,10 +184,10 @@ test('a missing state directory is recreated (0700) and its leases rebuilt from 
   if (sb === undefined) return;
   const dir = join(sb.workDir, 'state', 'nested');
   const withDir = (args: readonly string[]): string[] => ['--state-dir', dir, ...args];
-  await ok(sb, withDir(['apply', ...V1]));
+  await sb.netreconOk(withDir(['apply', ...V1]));
   const before = await addresses(sb);
   assert.equal((await sb.run(['rm', '-rf', join(sb.workDir, 'state')])).exitCode, 0);
-  const again = await ok(sb, withDir(['apply', ...V1, ...EXTRA]));
+  const again = await sb.netreconOk(withDir(['apply', ...V1, ...EXTRA]));
   assert.match(again.stdout, /1 created|Apply complete/, again.stdout);
   const info = await stat(sb.hostPath(dir));
   assert.ok(info.isDirectory());
@@ -207,7 +201,7 @@ test('a missing state directory is recreated (0700) and its leases rebuilt from 
 test('a state directory others can read (0755) is refused with a clear message, and nothing changes', async (t) => {
   const sb = await sandboxFor(t);
   if (sb === undefined) return;
-  await ok(sb, ['apply', ...V1]);
+  await sb.netreconOk(['apply', ...V1]);
   const before = await sb.normalisedSnapshot();
   const files = (await sb.run(['ls', '-A', sb.stateDir])).stdout;
   await chmod(sb.hostPath(sb.stateDir), 0o755);
@@ -220,6 +214,6 @@ test('a state directory others can read (0755) is refused with a clear message, 
   assertSame(before, await sb.normalisedSnapshot(), 'a refused command changed the kernel');
   assert.equal((await sb.run(['ls', '-A', sb.stateDir])).stdout, files, 'no state file written');
   await chmod(sb.hostPath(sb.stateDir), 0o700);
-  await ok(sb, ['apply', ...V2]);
+  await sb.netreconOk(['apply', ...V2]);
   await assertConverged(sb, V2);
 });

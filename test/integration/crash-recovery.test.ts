@@ -50,12 +50,6 @@ interface Scenario {
 
 const f = (names: readonly string[]): string[] => names.flatMap((n) => ['-f', fixture(n)]);
 
-async function ok(sb: KernelSandbox, args: readonly string[]): Promise<string> {
-  const r = await sb.netrecon(args);
-  assert.equal(r.exitCode, 0, `netrecon ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-
 async function exists(path: string): Promise<boolean> {
   return access(path).then(() => true, () => false);
 }
@@ -102,7 +96,7 @@ async function killEveryBatch(t: TestContext, sb: KernelSandbox, s: Scenario, fi
   const NEW = f(s.newFiles);
   const journal = sb.hostPath(join(sb.stateDir, 'journal.json'));
   const lock = sb.hostPath(join(sb.stateDir, 'lock'));
-  if (s.oldFiles) await ok(sb, ['apply', ...f(s.oldFiles)]);
+  if (s.oldFiles) await sb.netreconOk(['apply', ...f(s.oldFiles)]);
   const planBefore = await sb.netrecon(['plan', ...NEW]);
   assert.equal(planBefore.exitCode, 0, planBefore.stderr);
   let before = await sb.normalisedSnapshot();
@@ -185,7 +179,7 @@ for (const { name, uplink, scenario, min } of scenarios) {
     const findings: Findings = { macOnly: [], planFailed: [] };
     const batches = await killEveryBatch(t, sb, scenario, findings);
     assert.ok(batches >= min, `expected at least ${min} batches, got ${batches}`);
-    await ok(sb, scenario.reset);
+    await sb.netreconOk(scenario.reset);
     await recoverInsideApply(sb, scenario, batches);
     // Known bugs: reported as failing todo subtests only where they showed up.
     if (findings.macOnly.length > 0) {

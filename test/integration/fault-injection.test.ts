@@ -38,12 +38,6 @@ async function settled(sb: KernelSandbox, want: Snapshot): Promise<Snapshot> {
   return last;
 }
 
-async function ok(sb: KernelSandbox, args: readonly string[]): Promise<string> {
-  const r = await sb.netrecon(args);
-  assert.equal(r.exitCode, 0, `netrecon ${args.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
-
 async function assertConverged(sb: KernelSandbox, manifests: readonly string[]): Promise<void> {
   const plan = await sb.netrecon(['plan', ...manifests, '--detailed-exitcode']);
   assert.deepEqual([plan.exitCode, plan.stdout.trim()], [0, 'No changes.'], plan.stderr);
@@ -76,7 +70,7 @@ async function failEveryBatch(t: TestContext, sb: KernelSandbox, manifests: read
     if (result.exitCode === 3 && VETH_RACE.test(result.stderr)) {
       // Known bug (see VETH_RACE_BUG): note it, put the old state back and go on with the next N.
       findings.vethRace.push(`${fault}: ${result.stderr.trim()}`);
-      await ok(sb, reset);
+      await sb.netreconOk(reset);
       before = await sb.normalisedSnapshot();
       continue;
     }
@@ -119,7 +113,7 @@ test('a failure before any batch of a cold apply (bridge + 3 sandboxes + firewal
   assert.deepEqual(findings, { macOnly: [], vethRace: [] }, 'a cold apply recreates nothing');
   const root = (await sb.snapshot()).namespaces['(sandbox root)'];
   assert.ok(JSON.stringify(root?.nftables).includes('"netrecon"'), 'the firewall table is there after the clean apply');
-  await ok(sb, ['delete', ...V1]);
+  await sb.netreconOk(['delete', ...V1]);
   const gone = await settled(sb, empty);
   assert.deepEqual(gone, empty, `delete leaves nothing:\n${diffSnapshots(empty, gone).join('\n')}`);
 });
@@ -127,7 +121,7 @@ test('a failure before any batch of a cold apply (bridge + 3 sandboxes + firewal
 test('a failure before any batch of an update apply is rolled back to the old state (nft included); then it converges', async (t) => {
   const sb = await sandboxFor(t);
   if (sb === undefined) return;
-  await ok(sb, ['apply', ...V1]);
+  await sb.netreconOk(['apply', ...V1]);
   const findings: Findings = { macOnly: [], vethRace: [] };
   const batches = await failEveryBatch(t, sb, V2, findings, ['apply', ...V1]);
   assert.ok(batches >= 5, `the update touches the host, 3 sandboxes and the firewall, got ${batches}`);
@@ -143,7 +137,7 @@ test('a failure before any batch of an update apply is rolled back to the old st
 test('a failure before any batch of a delete (bridge + 3 sandboxes + firewall) is rolled back exactly: the bridge comes back before the sandboxes whose veths it holds', async (t) => {
   const sb = await sandboxFor(t);
   if (sb === undefined) return;
-  await ok(sb, ['apply', ...V1]);
+  await sb.netreconOk(['apply', ...V1]);
   const findings: Findings = { macOnly: [], vethRace: [] };
   const batches = await failEveryBatch(t, sb, V1, findings, ['apply', ...V1], 'delete');
   assert.ok(batches >= 3, `namespaces and bridge, files, the firewall: several batches, got ${batches}`);
@@ -203,7 +197,7 @@ test('a failed command whose rollback also fails: exit 3 naming what is left; th
   const repaired = await sb.netrecon(['apply', ...V1]);
   assert.equal(repaired.exitCode, 0, `the next apply repairs it: ${repaired.stderr}`);
   await assertConverged(sb, V1);
-  await ok(sb, ['delete', ...V1]);
+  await sb.netreconOk(['delete', ...V1]);
   const gone = await settled(sb, empty);
   assert.deepEqual(gone, empty, `then delete leaves nothing:\n${diffSnapshots(empty, gone).join('\n')}`);
 });
@@ -214,7 +208,7 @@ test('exit 3 during an update: what is left is listed, and re-applying the old m
   const real = (await sb.run(['sh', '-c', 'command -v ip'])).stdout.trim();
   const bin = await sb.writeFiles('fakebin', { ip: IP_DOUBLE(real) });
   await chmod(sb.hostPath(join(bin, 'ip')), 0o755);
-  await ok(sb, ['apply', ...V1]);
+  await sb.netreconOk(['apply', ...V1]);
   const old: Snapshot = await sb.normalisedSnapshot();
   // delta's address fails; undoing the creation of netns delta fails too.
   const env = { PATH: `${bin}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`,
@@ -222,12 +216,12 @@ test('exit 3 during an update: what is left is listed, and re-applying the old m
   const failed = await sb.netrecon(['apply', ...V2], { env });
   assert.equal(failed.exitCode, 3, failed.stderr);
   assert.match(failed.stderr.slice(failed.stderr.indexOf('left differing')), /netns\/delta/, failed.stderr);
-  await ok(sb, ['apply', ...V1]);
+  await sb.netreconOk(['apply', ...V1]);
   // Up to the recreated host veth ends' MACs and bridge port numbers (the known bug above).
   const back = await settled(sb, old);
   const diff = diffSnapshots(old, back).filter((line) => !HOST_VETH_MAC.test(line));
   assert.deepEqual(diff, [], 'the old manifests restore the old state');
   await assertConverged(sb, V1);
-  await ok(sb, ['apply', ...V2]);
+  await sb.netreconOk(['apply', ...V2]);
   await assertConverged(sb, V2);
 });

@@ -75,11 +75,6 @@ function foreignPart(snap: Snapshot): Snapshot {
   });
 }
 
-async function ok(sb: KernelSandbox, args: readonly string[]): Promise<void> {
-  const r = await sb.netrecon(args);
-  assert.equal(r.exitCode, 0, `netrecon ${args.join(' ')}: ${r.stderr}`);
-}
-
 test('apply, update with prune, delete: unowned bridges, veths, netns, addresses, routes, nftables and files are untouched', async (t) => {
   const sb = await sandboxFor(t);
   if (sb === undefined) return;
@@ -91,7 +86,7 @@ test('apply, update with prune, delete: unowned bridges, veths, netns, addresses
   const resolvText = await readFile(resolv, 'utf8');
 
   for (const args of [['apply', ...V1], ['apply', ...V1], ['apply', ...V2], ['apply', '--no-prune', ...V1], ['apply', ...V2], ['delete', ...V2]]) {
-    await ok(sb, args);
+    await sb.netreconOk(args);
     const now = foreignPart(await sb.snapshot());
     assert.deepEqual(now, foreign, `after ${args[0]} ${args.slice(1).filter((a) => !a.startsWith('-')).map((a) => a.split('/').pop()).join(' ')}:\n${diffSnapshots(foreign, now).join('\n')}`);
     assert.equal(await readFile(resolv, 'utf8'), resolvText, 'the foreign /etc/netns file is untouched');
@@ -109,7 +104,7 @@ test('a manifest naming an existing unowned netns or bridge is refused before an
   const sb = await sandboxFor(t);
   if (sb === undefined) return;
   await setUpForeign(sb);
-  await ok(sb, ['apply', ...V1]);
+  await sb.netreconOk(['apply', ...V1]);
   const before = await sb.normalisedSnapshot();
   const stateFiles = (await sb.run(['sh', '-c', `cd ${sb.stateDir} && cat *.json | sha256sum`])).stdout;
   for (const [name, what] of [['foreign-netns', /netns\/userns .*netns userns, which netrecon does not own/], ['foreign-bridge', /link\/@host\/br-user .*which netrecon does not own/]] as const) {

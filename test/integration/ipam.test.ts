@@ -28,16 +28,10 @@ async function addresses(sb: KernelSandbox, sandboxes: readonly string[]): Promi
   return out;
 }
 
-async function apply(sb: KernelSandbox, args: readonly string[]): Promise<string> {
-  const result = await sb.netrecon(args);
-  assert.equal(result.exitCode, 0, `netrecon ${args.join(' ')}: ${result.stderr}`);
-  return result.stdout;
-}
-
 test('dynamic addresses survive re-apply, delete then apply, and the loss of leases.json', async (t) => {
   const sb = await sandboxFor(t);
   if (sb === undefined) return;
-  await apply(sb, ['apply', ...manifests(...ALL)]);
+  await sb.netreconOk(['apply', ...manifests(...ALL)]);
   const first = await addresses(sb, ALL);
   const values = Object.values(first);
   assert.equal(new Set(values).size, 3, `distinct addresses: ${values.join(', ')}`);
@@ -46,21 +40,21 @@ test('dynamic addresses survive re-apply, delete then apply, and the loss of lea
     assert.ok(ip.startsWith('10.66.0.') && last >= 128 && last < 255, `${ip} from the ipRange 10.66.0.128/25, not its broadcast`);
   }
 
-  assert.match(await apply(sb, ['apply', ...manifests(...ALL)]), /^No changes\./);
+  assert.match((await sb.netreconOk(['apply', ...manifests(...ALL)])).stdout, /^No changes\./);
   assert.deepEqual(await addresses(sb, ALL), first, 'a re-apply keeps the addresses');
 
-  await apply(sb, ['delete', ...manifests(...ALL)]);
+  await sb.netreconOk(['delete', ...manifests(...ALL)]);
   assert.deepEqual((await sb.run(['ip', 'netns', 'list'])).stdout, '', 'everything deleted');
   // red alone: with its lease forgotten it would get the first free address, which is blue's.
-  await apply(sb, ['apply', ...manifests('red')]);
+  await sb.netreconOk(['apply', ...manifests('red')]);
   assert.deepEqual(await addresses(sb, ['red']), { red: first['red'] }, 'red keeps its address after delete + apply');
-  await apply(sb, ['apply', ...manifests(...ALL)]);
+  await sb.netreconOk(['apply', ...manifests(...ALL)]);
   assert.deepEqual(await addresses(sb, ALL), first, 'all keep their addresses after delete + apply');
 
   const removed = await sb.run(['rm', join(sb.stateDir, 'leases.json')]);
   assert.equal(removed.exitCode, 0, `the leases file exists: ${removed.stderr}`);
   // amber sorts first: a pool that forgot the live addresses would hand it blue's.
-  await apply(sb, ['apply', ...manifests('amber', ...ALL)]);
+  await sb.netreconOk(['apply', ...manifests('amber', ...ALL)]);
   const rebuilt = await addresses(sb, ['amber', ...ALL]);
   assert.deepEqual({ blue: rebuilt['blue'], green: rebuilt['green'], red: rebuilt['red'] }, first, 'live addresses kept after leases.json was lost');
   assert.ok(!values.includes(rebuilt['amber'] ?? ''), `amber got a free address (${rebuilt['amber']}), not a live one`);

@@ -54,12 +54,6 @@ async function assertForeignUntouched(sb: KernelSandbox, expected: Snapshot, ins
   assert.deepEqual(actual, expected, `foreign objects changed by ${after}:\n${diffSnapshots(expected, actual).join('\n')}`);
 }
 
-async function netrecon(sb: KernelSandbox, args: readonly string[]): Promise<string> {
-  const result = await sb.netrecon(args);
-  assert.equal(result.exitCode, 0, `netrecon ${args.join(' ')}: ${result.stderr}`);
-  return result.stdout;
-}
-
 test("a user's bridge, veth, netns, and link inside an owned netns survive apply, re-apply, prune and delete", async (t) => {
   const sb = await sandboxFor(t);
   if (sb === undefined) return;
@@ -67,22 +61,22 @@ test("a user's bridge, veth, netns, and link inside an owned netns survive apply
   const foreign = foreignView(await sb.normalisedSnapshot(), false);
   assert.equal(foreign.namespaces[ROOT_NS]?.links.length, 2, 'br-user and vfor0 exist');
 
-  await netrecon(sb, ['apply', '-f', NETWORK, '-f', WEB, '-f', DB]);
+  await sb.netreconOk(['apply', '-f', NETWORK, '-f', WEB, '-f', DB]);
   await assertForeignUntouched(sb, foreign, false, 'apply');
   await runCommandFile(sb, 'ownership', 'inside-owned.txt');
   const withInside = foreignView(await sb.normalisedSnapshot(), true);
   assert.equal(withInside.namespaces['web']?.links.length, 2, 'fx0 and fx1 exist in web');
 
-  assert.match(await netrecon(sb, ['apply', '-f', NETWORK, '-f', WEB, '-f', DB]), /^No changes\./, 'foreign objects cause no steps');
+  assert.match((await sb.netreconOk(['apply', '-f', NETWORK, '-f', WEB, '-f', DB])).stdout, /^No changes\./, 'foreign objects cause no steps');
   await assertForeignUntouched(sb, withInside, true, 're-apply');
-  assert.match(await netrecon(sb, ['apply', '-f', NETWORK, '-f', WEB]), /^- netns\/db$/m);
+  assert.match((await sb.netreconOk(['apply', '-f', NETWORK, '-f', WEB])).stdout, /^- netns\/db$/m);
   await assertForeignUntouched(sb, withInside, true, 'prune');
   const refused = await sb.netrecon(['delete', '-f', NETWORK, '-f', WEB, '-f', DB]);
   assert.equal(refused.exitCode, 1, 'deleting netns web would destroy the user\'s fx0: refused');
   assert.match(refused.stderr, /netns\/web .*fx0/);
   await assertForeignUntouched(sb, withInside, true, 'refused delete');
   assert.equal((await sb.run(['ip', '-n', 'web', 'link', 'del', 'fx0'])).exitCode, 0);
-  assert.match(await netrecon(sb, ['delete', '-f', NETWORK, '-f', WEB, '-f', DB]), /^- link\/@host\/nr-bridge$/m);
+  assert.match((await sb.netreconOk(['delete', '-f', NETWORK, '-f', WEB, '-f', DB])).stdout, /^- link\/@host\/nr-bridge$/m);
   await assertForeignUntouched(sb, foreign, false, 'delete');
   const left = await sb.snapshot();
   assert.ok(!left.namespaces[ROOT_NS]?.links.some((l) => String(l['ifalias']).startsWith('netrecon:')), 'owned links deleted');
@@ -91,7 +85,7 @@ test("a user's bridge, veth, netns, and link inside an owned netns survive apply
 test("delete refuses to remove an owned netns that holds a user's link, and changes nothing", async (t) => {
   const sb = await sandboxFor(t);
   if (sb === undefined) return;
-  await netrecon(sb, ['apply', '-f', NETWORK, '-f', WEB]);
+  await sb.netreconOk(['apply', '-f', NETWORK, '-f', WEB]);
   await runCommandFile(sb, 'ownership', 'inside-owned.txt');
   const inside = only((await sb.normalisedSnapshot()).namespaces['web'], ['fx0', 'fx1']);
   assert.equal(inside.links.length, 2, 'fx0 and fx1 exist in web');
