@@ -7,6 +7,7 @@
  */
 import { access, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { execa } from 'execa';
 import { PARENT_NS_ENV, namespaceIds } from './namespaces.js';
@@ -27,8 +28,8 @@ async function assertPrivate(): Promise<void> {
   if (mine.some((id) => parent.split(' ').includes(id))) throw new Error(`refusing to run: not in a private net+mnt namespace (${mine.join(' ')})`);
 }
 
-/** Directories whose writes (netrecon's /etc/netns files, tools' state) go to a tmpfs overlay, not the host's disk. */
-const OVERLAID = ['/etc', '/var/lib'];
+/** The mounts every sandbox of this repository starts with (tmpfs /run, overlays on /etc and /var/lib). */
+const PRIVATE_MOUNTS = fileURLToPath(new URL('../../scripts/private-mounts.sh', import.meta.url));
 
 async function mount(args: readonly string[]): Promise<void> {
   await execa('mount', ['--no-mtab', ...args]);
@@ -36,15 +37,8 @@ async function mount(args: readonly string[]): Promise<void> {
 
 async function prepareSandbox(): Promise<void> {
   await assertPrivate();
-  await mount(['-t', 'tmpfs', 'bench-run', '/run']);
+  await execa('sh', [PRIVATE_MOUNTS]);
   await mount(['-t', 'sysfs', 'bench-sys', '/sys']);
-  for (const dir of OVERLAID) {
-    const base = `/run/.overlay${dir.replace(/\//g, '_')}`;
-    await mkdir(`${base}/upper`, { recursive: true });
-    await mkdir(`${base}/work`, { recursive: true });
-    await mount(['-t', 'overlay', 'bench-overlay', '-o', `lowerdir=${dir},upperdir=${base}/upper,workdir=${base}/work`, dir]);
-  }
-  await mkdir('/run/netns', { recursive: true });
   await mkdir(WORK, { recursive: true });
   await execa('mkfifo', [`${WORK}/sleep.fifo`]);
 }

@@ -2,18 +2,7 @@
 # Runs inside the demo's private namespaces (see demo.sh).
 set -euo pipefail
 examples="$1"
-# Nothing is created on the host's disk: a tmpfs over /run (a private
-# /run/netns), tmpfs-backed overlays over /etc and /var/lib (so /etc/netns and
-# the state directory exist only in here).
-mount -t tmpfs -o mode=0755 netrecon-demo /run
-mkdir /run/netns
-for dir in /etc /var/lib; do
-  layer=/run/.netrecon-demo$dir
-  mkdir -p "$layer/upper" "$layer/work"
-  mount -t overlay -o "lowerdir=$dir,upperdir=$layer/upper,workdir=$layer/work" netrecon-demo "$dir"
-done
-mkdir -p /etc/netns
-install -d -m 0700 /var/lib/netrecon
+sh scripts/private-mounts.sh
 ip link set lo up
 [ -x "$examples/setup-uplinks.sh" ] && bash "$examples/setup-uplinks.sh"
 nr() { echo; echo "\$ netrecon $*"; ./bin/netrecon "$@"; }

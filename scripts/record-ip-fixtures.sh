@@ -10,7 +10,7 @@ if [[ "${NR_IN_SANDBOX:-}" != 1 ]]; then
   mkdir -p "$out"
   exec env NR_IN_SANDBOX=1 unshare --net --mount --propagation private bash "$0" "$out"
 fi
-mount -t tmpfs tmpfs /run && mkdir /run/netns   # private: nothing on the host
+sh "$(dirname "$0")/private-mounts.sh"
 ip link set lo up
 
 # The show commands observe sends (keep in sync with src/observe/read.ts).

@@ -14,6 +14,7 @@ import { waitFor } from './wait.js';
 /** The checkout root: this file is dist/test/helpers/sandbox.js. */
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 /** netrecon's default state directory; a private tmpfs inside every sandbox. */
+/** netrecon's default state dir; scripts/private-mounts.sh puts a private 0700 tmpfs there. */
 export const SANDBOX_STATE_DIR = '/var/lib/netrecon';
 
 export interface RunOptions {
@@ -48,22 +49,12 @@ export interface SandboxProcess {
 const READY_TIMEOUT_MS = 10_000;
 
 /**
- * Runs in the new namespaces before the holder sleeps. Nothing is created on
- * the host's disk: a tmpfs over /run (so /run/netns is private), tmpfs-backed
- * overlays over /etc and /var/lib (so /etc/netns and the state dir exist only
- * here), a 0700 tmpfs as the state dir, a tmpfs on the work dir ($1), lo up.
+ * Runs in the new namespaces before the holder sleeps: the private mounts of
+ * scripts/private-mounts.sh ($2), a tmpfs on the work dir ($1), lo up.
  */
 const SETUP = [
   'set -e',
-  'mount -t tmpfs -o mode=0755 netrecon-sandbox /run',
-  'mkdir /run/netns',
-  'for dir in /etc /var/lib; do',
-  '  layer=/run/.netrecon-sandbox$dir',
-  '  mkdir -p "$layer/upper" "$layer/work"',
-  '  mount -t overlay -o "lowerdir=$dir,upperdir=$layer/upper,workdir=$layer/work" netrecon-sandbox "$dir"',
-  'done',
-  `mkdir -p /etc/netns ${SANDBOX_STATE_DIR}`,
-  `mount -t tmpfs -o mode=0700 netrecon-sandbox ${SANDBOX_STATE_DIR}`,
+  'sh "$2"',
   'mount -t tmpfs -o mode=0755 netrecon-sandbox "$1"',
   'ip link set lo up',
   'echo ready',
@@ -129,7 +120,7 @@ export class KernelSandbox {
 
   static async create(): Promise<KernelSandbox> {
     const workDir = await mkdtemp(join(tmpdir(), 'netrecon-sandbox-'));
-    const argv = ['--net', '--mount', '--propagation', 'private', '--', 'setpriv', '--pdeathsig', 'KILL', '--', 'sh', '-c', SETUP, 'sandbox-setup', workDir];
+    const argv = ['--net', '--mount', '--propagation', 'private', '--', 'setpriv', '--pdeathsig', 'KILL', '--', 'sh', '-c', SETUP, 'sandbox-setup', workDir, join(repoRoot, 'scripts', 'private-mounts.sh')];
     const holder = spawnChild('unshare', argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       await waitReady(holder);
