@@ -75,6 +75,14 @@ export interface Step {
   readonly inverse: readonly Command[];
   /** For display only: which fields differ, for updates and replaces. */
   readonly changes?: readonly FieldChange[];
+  /**
+   * A step that takes host veth ends off a bridge (a delete, a replace, or an
+   * update moving one to another bridge): the lowest of their bridge port
+   * numbers. Rollback recreates such steps' ports in
+   * ascending order of it, so the bridge (which hands out the lowest free
+   * number) gives each port its old number back.
+   */
+  readonly bridgePort?: number;
 }
 
 export interface FieldChange {

@@ -65,6 +65,12 @@ export interface VethResource extends SandboxLink {
   /** Observed only: the host end's MAC (random at creation), so a rollback recreates it exactly. */
   readonly hostMac?: string;
   readonly hostMaster: string;
+  /**
+   * Observed only: the host end's bridge port number. The bridge hands out
+   * the lowest free number, so a rollback that recreates several ports does
+   * it in this order to get the same numbers back (see Step.bridgePort).
+   */
+  readonly hostPort?: number;
   readonly hostUp: boolean;
   /** Bridge port isolation: set for `icc: false` (isolated ports cannot talk to each other). */
   readonly hostIsolated: boolean;

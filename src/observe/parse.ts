@@ -24,6 +24,8 @@ export interface IpLink {
   readonly isolated?: boolean;
   /** bridge port hairpin (info_slave_data.hairpin). */
   readonly hairpin?: boolean;
+  /** bridge port number (info_slave_data.no, printed in hex): the bridge gives each new port the lowest free one. */
+  readonly portNo?: number;
   /** The peer/parent by name when it is in the same namespace. */
   readonly link?: string;
   readonly linkIndex?: number;
@@ -53,6 +55,12 @@ export interface IpRoute {
 const str = (o: JsonObject, k: string): string | undefined => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
 const bool = (o: JsonObject, k: string): boolean | undefined => (typeof o[k] === 'boolean' ? (o[k] as boolean) : undefined);
 const num = (o: JsonObject, k: string): number | undefined => (typeof o[k] === 'number' ? (o[k] as number) : undefined);
+/** A number ip prints as a hex string ("0x2"), or as a plain number. */
+const hexNum = (o: JsonObject, k: string): number | undefined => {
+  const v = o[k];
+  if (typeof v === 'number') return v;
+  return typeof v === 'string' && /^0x[0-9a-f]+$/i.test(v) ? Number.parseInt(v.slice(2), 16) : undefined;
+};
 const obj = (o: JsonObject, k: string): JsonObject => {
   const v = o[k];
   return isObject(v) ? v : {};
@@ -77,6 +85,7 @@ export function linkFromIpJson(o: JsonObject): IpLink | undefined {
     vlanId: num(obj(info, 'info_data'), 'id'),
     isolated: bool(obj(info, 'info_slave_data'), 'isolated'),
     hairpin: bool(obj(info, 'info_slave_data'), 'hairpin'),
+    portNo: hexNum(obj(info, 'info_slave_data'), 'no'),
     link: str(o, 'link'),
     linkIndex: num(o, 'link_index'),
     linkNetnsid: num(o, 'link_netnsid'),

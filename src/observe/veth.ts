@@ -30,6 +30,7 @@ function vethResource(sandbox: VethEnd, host: VethEnd): VethResource {
     hostName: host.link.ifname,
     ...(host.link.mac === undefined ? {} : { hostMac: host.link.mac }),
     hostMaster: host.link.master ?? '',
+    ...(host.link.portNo === undefined ? {} : { hostPort: host.link.portNo }),
     hostUp: host.link.up,
     hostIsolated: host.link.isolated ?? false,
     hostHairpin: host.link.hairpin ?? false,

@@ -45,6 +45,15 @@ export function batchesOf(lines: readonly BatchLine[]): Batch[][] {
 export const forwardLines = (steps: readonly Step[]): BatchLine[] =>
   steps.flatMap((s) => s.commands.map((command) => ({ stepId: s.id, command })));
 
-/** Inverses of the given steps, last step first. */
-export const inverseLines = (steps: readonly Step[]): BatchLine[] =>
-  [...steps].reverse().flatMap((s) => s.inverse.map((command) => ({ stepId: s.id, command })));
+/**
+ * Inverses of the given steps, last step first; except that the steps which
+ * bring back bridge ports swap places among themselves so those ports are
+ * recreated in ascending order of their old numbers (Step.bridgePort).
+ */
+export function inverseLines(steps: readonly Step[]): BatchLine[] {
+  const order = [...steps].reverse();
+  const slots = order.flatMap((s, i) => (s.bridgePort === undefined ? [] : [i]));
+  const byPort = slots.map((i) => order[i] as Step).sort((a, b) => (a.bridgePort ?? 0) - (b.bridgePort ?? 0));
+  slots.forEach((slot, k) => { order[slot] = byPort[k] as Step; });
+  return order.flatMap((s) => s.inverse.map((command) => ({ stepId: s.id, command })));
+}

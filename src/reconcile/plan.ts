@@ -25,6 +25,12 @@ const recreate = (observed: Resource, covers: readonly Resource[]): Command[] =>
   return [...all.flatMap((r) => (r.type === 'veth' ? deleteCommands(r) : [])), ...all.flatMap(createCommands)];
 };
 
+/** The lowest bridge port number among the host veth ends a step takes off their bridge (Step.bridgePort). */
+function bridgePort(removed: readonly Resource[]): { bridgePort?: number } {
+  const ports = removed.flatMap((r) => (r.type === 'veth' && r.hostPort !== undefined ? [r.hostPort] : []));
+  return ports.length === 0 ? {} : { bridgePort: Math.min(...ports) };
+}
+
 function stepFor(change: Change, id: number): Step {
   switch (change.action) {
     case 'create': {
@@ -34,17 +40,19 @@ function stepFor(change: Change, id: number): Step {
     case 'delete': {
       const r = change.observed;
       return { id, address: r.key, action: 'delete', owner: r.owner, covers: change.covers.map((c) => c.key),
-        commands: deleteCommands(r), inverse: recreate(r, change.covers) };
+        commands: deleteCommands(r), inverse: recreate(r, change.covers), ...bridgePort([r, ...change.covers]) };
     }
     case 'update': {
       const { desired: d, observed: o } = change;
       return { id, address: d.key, action: 'update', owner: d.owner, covers: [], changes: change.fields,
-        commands: updateCommands(o, d), inverse: updateCommands(d, o) };
+        commands: updateCommands(o, d), inverse: updateCommands(d, o),
+        ...(change.fields.some((f) => f.field === 'hostMaster') ? bridgePort([o]) : {}) };
     }
     case 'replace': {
       const { desired: d, observed: o } = change;
       return { id, address: d.key, action: 'replace', owner: d.owner, covers: change.covers.map((c) => c.key), changes: change.fields,
-        commands: [...deleteCommands(o), ...createCommands(d)], inverse: [...deleteCommands(d), ...recreate(o, change.covers)] };
+        commands: [...deleteCommands(o), ...createCommands(d)], inverse: [...deleteCommands(d), ...recreate(o, change.covers)],
+        ...bridgePort([o, ...change.covers]) };
     }
   }
 }

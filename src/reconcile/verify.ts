@@ -19,8 +19,17 @@ const describeChange = (c: ReturnType<typeof diffStates>[number]): string => {
   }
 };
 
-/** How a resource compares across observations: a firewall's restore text is a listing, not state. */
-const comparable = (r: Resource): Resource => (r.type === 'firewall' ? { ...r, restore: undefined, script: undefined } : r);
+/**
+ * How a resource compares across observations: a firewall's restore text is
+ * a listing, not state; a bridge port number is the kernel's to hand out
+ * (rollback asks for the old ones back by order, but cannot name them: a gap
+ * left below by an unrelated port takes the number first).
+ */
+const comparable = (r: Resource): Resource => {
+  if (r.type === 'firewall') return { ...r, restore: undefined, script: undefined };
+  if (r.type === 'veth' && r.hostPort !== undefined) return { ...r, hostPort: undefined };
+  return r;
+};
 
 /** Differences between two observed owned states (rollback must restore `before` exactly). */
 export function compareOwnedStates(before: ReadonlyMap<string, Resource>, after: ReadonlyMap<string, Resource>): string[] {

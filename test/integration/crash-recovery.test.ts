@@ -54,31 +54,17 @@ async function exists(path: string): Promise<boolean> {
   return access(path).then(() => true, () => false);
 }
 
-/**
- * Known bug: a rollback that recreates host veth ends (nrv…) can give them
- * other bridge port numbers than before (and, before 6326cc5, other MACs).
- * Such a difference is recorded, not fatal, so every other N is still checked.
- */
-const HOST_VETH_MAC = /^netns "\(sandbox root\)": links\[nrv[0-9a-f]{8}\]\.(address|linkinfo\.info_slave_data\.(id|no|designated_port)): /;
-const HOST_VETH_MAC_BUG = 'bug: when a rollback recreates two host veth ends (a removed sandbox and a replaced attachment) it enslaves them to the bridge in the other order, so their bridge port numbers (id, no, designated_port) come back swapped (a random host-end MAC was the same family, fixed in 6326cc5)';
-
 interface Findings {
-  readonly macOnly: string[];
   readonly planFailed: string[];
 }
 
-/** Equal, or different only in host veth MACs (then noted in `findings`). */
-function assertRestored(want: Snapshot, got: Snapshot, what: string, findings: Findings): void {
-  const diff = diffSnapshots(want, got);
-  if (diff.length > 0 && diff.every((line) => HOST_VETH_MAC.test(line))) {
-    findings.macOnly.push(`${what}: ${diff.join('; ')}`);
-    return;
-  }
-  assert.deepEqual(got, want, `${what}:\n${diff.join('\n')}`);
+/** Equal: recreated host veth ends included (their MACs and bridge port numbers). */
+function assertRestored(want: Snapshot, got: Snapshot, what: string): void {
+  assert.deepEqual(got, want, `${what}:\n${diffSnapshots(want, got).join('\n')}`);
 }
 
 /**
- * The snapshot once it matches `want` (up to host veth MACs), or the last one
+ * The snapshot once it matches `want`, or the last one
  * after SETTLE_MS: the kernel removes a deleted netns's veth peers in the
  * background, a moment after `ip netns del` returns.
  */
@@ -86,7 +72,7 @@ async function settled(sb: KernelSandbox, want: Snapshot): Promise<Snapshot> {
   let last = await sb.normalisedSnapshot();
   await waitFor(async () => {
     last = await sb.normalisedSnapshot();
-    return diffSnapshots(want, last).every((line) => HOST_VETH_MAC.test(line));
+    return diffSnapshots(want, last).length === 0;
   }, { what: 'the kernel to settle', timeoutMs: SETTLE_MS, intervalMs: 100 }).catch(() => undefined);
   return last;
 }
@@ -126,7 +112,7 @@ async function killEveryBatch(t: TestContext, sb: KernelSandbox, s: Scenario, fi
     assert.equal(await exists(journal), false, `kill=${n}: the journal is cleared after recovery`);
     assert.equal(await exists(lock), false, `kill=${n}: the stale lock was taken over and released`);
     const after = await settled(sb, before);
-    assertRestored(before, after, `kill=${n}: after recovery the kernel differs from before the interrupted apply`, findings);
+    assertRestored(before, after, `kill=${n}: after recovery the kernel differs from before the interrupted apply`);
     before = after;
 
     const planAfter = await sb.netrecon(['plan', ...NEW]);
@@ -176,15 +162,11 @@ for (const { name, uplink, scenario, min } of scenarios) {
     const sb = await sandboxFor(t);
     if (sb === undefined) return;
     if (uplink) await makeUplink(sb);
-    const findings: Findings = { macOnly: [], planFailed: [] };
+    const findings: Findings = { planFailed: [] };
     const batches = await killEveryBatch(t, sb, scenario, findings);
     assert.ok(batches >= min, `expected at least ${min} batches, got ${batches}`);
     await sb.netreconOk(scenario.reset);
     await recoverInsideApply(sb, scenario, batches);
-    // Known bugs: reported as failing todo subtests only where they showed up.
-    if (findings.macOnly.length > 0) {
-      await t.test('the recreated host veth ends keep their MACs and bridge port numbers', { todo: HOST_VETH_MAC_BUG }, () => assert.deepEqual(findings.macOnly, []));
-    }
     if (findings.planFailed.length > 0) {
       await t.test('plan works while an interrupted apply is pending', () => assert.deepEqual(findings.planFailed, []));
     }

@@ -25,8 +25,6 @@ const fixture = (name: string): string[] => ['-f', join(repoRoot, 'test/fixtures
 const V1 = fixture('bridge-v1');
 const V2 = fixture('bridge-v2');
 const MAX_BATCHES = 40;
-const HOST_VETH_MAC = /^netns "\(sandbox root\)": links\[nrv[0-9a-f]{8}\]\.(address|linkinfo\.info_slave_data\.(id|no|designated_port)): /;
-const HOST_VETH_MAC_BUG = 'bug: when a rollback recreates two host veth ends (a removed sandbox and a replaced attachment) it enslaves them to the bridge in the other order, so their bridge port numbers (id, no, designated_port) come back swapped (a random host-end MAC was the same family, fixed in 6326cc5)';
 
 /** The normalised snapshot once it equals `want`, or the last one after 5 s (the kernel removes a deleted netns's veth peers in the background). */
 async function settled(sb: KernelSandbox, want: Snapshot): Promise<Snapshot> {
@@ -50,10 +48,10 @@ async function assertDeleted(sb: KernelSandbox, manifests: readonly string[]): P
 
 /**
  * Fails batch N = 1, 2, ... until the apply succeeds (which counts the
- * batches). Each failure must restore the state exactly, so the next N starts
- * from the same state; differences only in recreated host veth MACs (a known
- * bug) are collected in `macOnly`. The N that is never reached is the clean
- * apply from that restored state, which must converge.
+ * batches). Each failure must restore the state exactly (recreated host veth
+ * ends included: their MACs and bridge port numbers), so the next N starts
+ * from the same state. The N that is never reached is the clean apply from
+ * that restored state, which must converge.
  */
 async function failEveryBatch(t: TestContext, sb: KernelSandbox, manifests: readonly string[], findings: Findings, reset: readonly string[], command: 'apply' | 'delete' = 'apply'): Promise<number> {
   let before = await sb.normalisedSnapshot();
@@ -78,8 +76,7 @@ async function failEveryBatch(t: TestContext, sb: KernelSandbox, manifests: read
     assert.match(result.stderr, /rolled back/, fault);
     const after = await settled(sb, before);
     const diff = diffSnapshots(before, after);
-    if (diff.length > 0 && diff.every((line) => HOST_VETH_MAC.test(line))) findings.macOnly.push(`${fault}: ${diff.join('; ')}`);
-    else assert.deepEqual(after, before, `${fault}: the rollback did not restore the state:\n${diff.join('\n')}`);
+    assert.deepEqual(after, before, `${fault}: the rollback did not restore the state:\n${diff.join('\n')}`);
     before = after;
   }
   assert.fail(`the fault was still reached with NETRECON_FAULT=batch=${MAX_BATCHES}`);
@@ -96,7 +93,6 @@ const VETH_RACE = /rollback failed: .*`ip link add nrv[0-9a-f]{8} [^`]*type veth
 const VETH_RACE_BUG = 'bug: rolling back a sandbox removal races the kernel\'s asynchronous removal of the old host veth end ("File exists"), so the rollback is incomplete (exit 3)';
 
 interface Findings {
-  readonly macOnly: string[];
   readonly vethRace: string[];
 }
 
@@ -107,10 +103,10 @@ test('a failure before any batch of a cold apply (bridge + 3 sandboxes + firewal
   const sb = await sandboxFor(t);
   if (sb === undefined) return;
   const empty = await sb.normalisedSnapshot();
-  const findings: Findings = { macOnly: [], vethRace: [] };
+  const findings: Findings = { vethRace: [] };
   coldBatches = await failEveryBatch(t, sb, V1, findings, ['delete', ...V1]);
   assert.ok(coldBatches >= 5, `host, 3 sandboxes and the firewall: several batches, got ${coldBatches}`);
-  assert.deepEqual(findings, { macOnly: [], vethRace: [] }, 'a cold apply recreates nothing');
+  assert.deepEqual(findings, { vethRace: [] }, 'a cold apply recreates nothing');
   const root = (await sb.snapshot()).namespaces['(sandbox root)'];
   assert.ok(JSON.stringify(root?.nftables).includes('"netrecon"'), 'the firewall table is there after the clean apply');
   await sb.netreconOk(['delete', ...V1]);
@@ -122,13 +118,10 @@ test('a failure before any batch of an update apply is rolled back to the old st
   const sb = await sandboxFor(t);
   if (sb === undefined) return;
   await sb.netreconOk(['apply', ...V1]);
-  const findings: Findings = { macOnly: [], vethRace: [] };
+  const findings: Findings = { vethRace: [] };
   const batches = await failEveryBatch(t, sb, V2, findings, ['apply', ...V1]);
   assert.ok(batches >= 5, `the update touches the host, 3 sandboxes and the firewall, got ${batches}`);
-  t.diagnostic(`${batches - findings.vethRace.length} of ${batches} rolled back fully; ${findings.vethRace.length} hit the veth race, ${findings.macOnly.length} only differ in recreated host veth MACs/port numbers`);
-  if (findings.macOnly.length > 0) {
-    await t.test('the recreated host veth ends keep their MACs and bridge port numbers', { todo: HOST_VETH_MAC_BUG }, () => assert.deepEqual(findings.macOnly, []));
-  }
+  t.diagnostic(`${batches - findings.vethRace.length} of ${batches} rolled back fully; ${findings.vethRace.length} hit the veth race`);
   if (findings.vethRace.length > 0) {
     await t.test('rolling back a sandbox removal does not race the kernel', () => assert.deepEqual(findings.vethRace, []));
   }
@@ -138,13 +131,10 @@ test('a failure before any batch of a delete (bridge + 3 sandboxes + firewall) i
   const sb = await sandboxFor(t);
   if (sb === undefined) return;
   await sb.netreconOk(['apply', ...V1]);
-  const findings: Findings = { macOnly: [], vethRace: [] };
+  const findings: Findings = { vethRace: [] };
   const batches = await failEveryBatch(t, sb, V1, findings, ['apply', ...V1], 'delete');
   assert.ok(batches >= 3, `namespaces and bridge, files, the firewall: several batches, got ${batches}`);
-  t.diagnostic(`${batches - findings.vethRace.length} of ${batches} rolled back fully; ${findings.vethRace.length} hit the veth race, ${findings.macOnly.length} only differ in recreated host veth MACs/port numbers`);
-  if (findings.macOnly.length > 0) {
-    await t.test('the recreated host veth ends keep their MACs and bridge port numbers', { todo: HOST_VETH_MAC_BUG }, () => assert.deepEqual(findings.macOnly, []));
-  }
+  t.diagnostic(`${batches - findings.vethRace.length} of ${batches} rolled back fully; ${findings.vethRace.length} hit the veth race`);
   if (findings.vethRace.length > 0) {
     await t.test('rolling back a sandbox removal does not race the kernel', () => assert.deepEqual(findings.vethRace, []));
   }
@@ -217,9 +207,8 @@ test('exit 3 during an update: what is left is listed, and re-applying the old m
   assert.equal(failed.exitCode, 3, failed.stderr);
   assert.match(failed.stderr.slice(failed.stderr.indexOf('left differing')), /netns\/delta/, failed.stderr);
   await sb.netreconOk(['apply', ...V1]);
-  // Up to the recreated host veth ends' MACs and bridge port numbers (the known bug above).
   const back = await settled(sb, old);
-  const diff = diffSnapshots(old, back).filter((line) => !HOST_VETH_MAC.test(line));
+  const diff = diffSnapshots(old, back);
   assert.deepEqual(diff, [], 'the old manifests restore the old state');
   await assertConverged(sb, V1);
   await sb.netreconOk(['apply', ...V2]);

@@ -27,6 +27,11 @@ describe('links and routes from ip JSON', () => {
     assert.deepEqual(links.map((l) => [l.ifname, l.mac, l.up, l.kind]), [['x', 'aa:bb:cc:dd:ee:ff', true, undefined]]);
   });
 
+  it('reads a bridge port number printed in hex, and ignores one that is not a number', () => {
+    const port = (no: unknown) => link(5, 'p', { linkinfo: { info_kind: 'veth', info_slave_kind: 'bridge', info_slave_data: { no } } });
+    assert.deepEqual(linksFromIpJson([port('0x1f'), port(3), port('abc'), link(6, 'q')]).map((l) => l.portNo), [31, 3, undefined, undefined]);
+  });
+
   it('canonicalises destinations', () => {
     assert.equal(canonicalDst('10.1.2.3', 4), '10.1.2.3/32');
     assert.equal(canonicalDst('10.1.2.3/16', 4), '10.1.0.0/16');
