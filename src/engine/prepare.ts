@@ -6,6 +6,7 @@ import { allocateAddresses, emptyLeaseTable, leasesFromObserved, type LeaseTable
 import { observeFiles, withFiles } from '../observe/files.js';
 import { observeShared } from './shared.js';
 import { appliedWithout, loadApplied, mergeApplied, type AppliedSet } from './applied.js';
+import { labelKept, takenFromKept, withKept } from './kept.js';
 import { sharedResources } from '../reconcile/desired-shared.js';
 import { applyTarget, deleteTarget } from '../reconcile/intent.js';
 import { digestObserved, observeState } from '../observe/index.js';
@@ -52,7 +53,7 @@ export async function prepare(deps: EngineDeps, state: StateDir | undefined, man
   const { leases: prior, source } = await priorLeases(deps, state, observed, manifests);
   const previouslyApplied = await loadApplied(state);
   if (intent.kind === 'delete') return prepareDelete(observed, manifests, prior, appliedWithout(previouslyApplied, manifests));
-  const { desired, leases, assignments } = desiredWithAddresses(observed, manifests, prior);
+  const { desired, leases, assignments } = desiredWithAddresses(observed, manifests, prior, intent.prune ? undefined : previouslyApplied);
   const conflicts = findConflicts(desired, observed).filter((c) => !pending?.has(c.slice(0, c.indexOf(' '))));
   const missing = conflicts.filter((c) => c.includes('does not exist on the host'));
   if (missing.length > 0) throw new NetreconError('missing-prerequisite', `needed on the host but missing; nothing was changed:\n  ${missing.join('\n  ')}`);
@@ -77,12 +78,22 @@ function requireNft(desired: ReadonlyMap<string, Resource>, observed: ObservedSt
   }
 }
 
-/** IPAM, then the pure projection of the manifests onto kernel resources. */
-export function desiredWithAddresses(observed: ObservedState, manifests: ManifestSet, prior: LeaseTable) {
-  const allocation = allocateAddresses({ manifests, leases: prior });
-  if (allocation.diagnostics.length > 0) throw new ManifestError(allocation.diagnostics);
-  const desired = useExistingVlans(desiredFromManifests({ manifests, assignments: allocation.assignments }).resources, observed);
-  return { desired, leases: allocation.leases, assignments: allocation.assignments };
+/**
+ * IPAM, then the pure projection of the manifests onto kernel resources.
+ * With `kept` (apply --no-prune: what earlier applies made stays), IPAM and
+ * what objects share see the kept objects too: their leases stay taken, their
+ * published ports and hosts entries stay; their own resources are not touched.
+ */
+export function desiredWithAddresses(observed: ObservedState, manifests: ManifestSet, prior: LeaseTable, kept?: AppliedSet) {
+  const remaining = kept === undefined ? manifests : withKept(manifests, kept);
+  const allocation = allocateAddresses({ manifests: remaining, leases: prior });
+  const problems = kept === undefined ? allocation.diagnostics
+    : [...labelKept(manifests, allocation.diagnostics), ...takenFromKept(manifests, remaining, allocation.assignments)];
+  if (problems.length > 0) throw new ManifestError(problems);
+  const assignments = kept === undefined ? allocation.assignments
+    : new Map([...allocation.assignments].filter(([name]) => manifests.attachments.has(name)));
+  const resources = desiredFromManifests({ manifests, assignments, remaining: { manifests: remaining, assignments: allocation.assignments } }).resources;
+  return { desired: useExistingVlans(resources, observed), leases: allocation.leases, assignments };
 }
 
 /**

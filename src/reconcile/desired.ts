@@ -27,13 +27,21 @@ export interface Assignment {
 export interface DesiredInput {
   readonly manifests: ManifestSet;
   readonly assignments: ReadonlyMap<string, Assignment>;
+  /**
+   * Everything that stays after this apply when it differs from `manifests`
+   * (apply --no-prune keeps objects applied before): what objects share —
+   * the firewall table, forwarding, hosts files — is computed from it, so a
+   * kept sandbox keeps its published ports and its name. Default: `manifests`.
+   */
+  readonly remaining?: { readonly manifests: ManifestSet; readonly assignments: ReadonlyMap<string, Assignment> };
 }
 
 /** Pure projection: manifests (with IPAM's addresses) -> kernel resources keyed by address. */
 export function desiredFromManifests(input: DesiredInput): DesiredState {
   const out = new Map<string, Resource>();
   const add = (r: Resource): void => void out.set(r.key, r);
-  const peers = peerIndex(input.manifests, input.assignments);
+  const remaining = input.remaining ?? input;
+  const peers = peerIndex(remaining.manifests, remaining.assignments);
   for (const sandbox of input.manifests.sandboxes.values()) {
     sandboxResources(sandbox).forEach(add);
     const ns = sandboxNetns(sandbox);
@@ -42,7 +50,7 @@ export function desiredFromManifests(input: DesiredInput): DesiredState {
   networkHostsFiles(peers).forEach(add);
   for (const network of input.manifests.networks.values()) networkResources(network).forEach(add);
   vlanParents(input.manifests).forEach(add);
-  sharedResources(input.manifests, input.assignments).forEach(add);
+  sharedResources(remaining.manifests, remaining.assignments).forEach(add);
   for (const attachment of input.manifests.attachments.values()) {
     const assignment = input.assignments.get(attachment.name);
     if (!assignment) throw new Error(`bug: no address assigned to attachment ${attachment.name}`);

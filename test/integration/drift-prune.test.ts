@@ -70,30 +70,35 @@ test('drift made by hand (veth deleted, address and route removed, lo down) is r
   assert.deepEqual([after.exitCode, after.stdout.trim()], [0, 'No changes.'], after.stderr);
 });
 
-test('prune: a removed manifest deletes its sandbox, --no-prune keeps it, an empty directory prunes only with --allow-empty', async (t) => {
+test('prune: a removed manifest deletes its sandbox, --no-prune keeps it (published port and hosts entry included), an empty directory prunes only with --allow-empty', async (t) => {
   const sb = await sandboxFor(t);
   if (sb === undefined) return;
   const empty = await sb.normalisedSnapshot();
   const network = fixture('default-bridge', 'network.yaml');
   const kept = ['-f', network, '-f', fixture('default-bridge', 'web.yaml'), '-f', fixture('none')];
-  const all = [...kept, '-f', fixture('default-bridge', 'db.yaml')];
+  const all = [...kept, '-f', fixture('no-prune', 'db.yaml')];
   const applied = await sb.netrecon(['apply', ...all]);
   assert.equal(applied.exitCode, 0, applied.stderr);
   const full = await sb.normalisedSnapshot();
   const dbHostEnd = (await sb.snapshot()).namespaces[ROOT_NS]?.links.find((l) => l['ifalias'] === 'netrecon:attachment/db-bridge');
   assert.ok(dbHostEnd, 'db has a host veth end');
 
+  const hostsBefore = await sb.run(['cat', '/etc/netns/web/hosts']);
+  assert.match(hostsBefore.stdout, /^172\.17\.0\.20\tdb$/m, 'web resolves db');
   const noPrune = await sb.netrecon(['apply', ...kept, '--no-prune']);
   assert.equal(noPrune.exitCode, 0, noPrune.stderr);
-  // web's hosts file may drop db (a file, not kernel state); nothing is deleted.
-  assert.deepEqual(stepLines(noPrune.stdout).filter((line) => !line.startsWith('~ file/')), [], `--no-prune deletes nothing:\n${noPrune.stdout}`);
-  assertSame(await sb.normalisedSnapshot(), full, '--no-prune changed the kernel');
+  // db stays whole: not deleted, and what it shares with the others (its published port, its hosts line) stays too.
+  assert.deepEqual(stepLines(noPrune.stdout), [], `--no-prune changes nothing:\n${noPrune.stdout}`);
+  assertSame(await sb.normalisedSnapshot(), full, '--no-prune changed the kernel or the firewall');
+  assert.equal((await sb.run(['cat', '/etc/netns/web/hosts'])).stdout, hostsBefore.stdout, 'web still resolves db');
 
   const pruned = await sb.netrecon(['apply', ...kept]);
   assert.equal(pruned.exitCode, 0, pruned.stderr);
   const steps = stepLines(pruned.stdout);
   assert.ok(steps.includes('- netns/db'), `netns/db is pruned:\n${pruned.stdout}`);
-  assert.ok(steps.every((line) => line.startsWith('- ') && line.includes('/db')), `only db's resources are deleted:\n${pruned.stdout}`);
+  assert.ok(steps.every((line) => line.startsWith('- ') && line.includes('/db')
+    || line.startsWith('~ nft/netrecon') || line.startsWith('~ file/@host/bridge.hosts')), `only db's resources are deleted; its port and hosts line go:\n${pruned.stdout}`);
+  assert.ok(steps.includes('~ file/@host/bridge.hosts  (content: changed (5 -> 4 lines))'), pruned.stdout);
   const afterPrune = await sb.normalisedSnapshot();
   assert.deepEqual(Object.keys(afterPrune.namespaces).sort(), [ROOT_NS, 'isolated', 'web'].sort());
   assert.ok(!afterPrune.namespaces[ROOT_NS]?.links.some((l) => l['ifname'] === dbHostEnd['ifname']), 'db host end deleted');
