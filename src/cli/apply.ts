@@ -4,9 +4,9 @@ import { prepare, type Intent } from '../engine/prepare.js';
 import { recordApplied, recordDeleted } from '../engine/records.js';
 import type { Plan } from '../model/plan.js';
 import { requireOutput, type ParsedArgs } from './args.js';
-import { engineDeps, makeLogger, requirePrivileges } from './context.js';
+import { engineDeps, makeLogger, requirePrivileges, stateDirOf } from './context.js';
 import { applyIntent, renderPlan, runPlan } from './plan.js';
-import { manifestsFrom, withLockedState } from './session.js';
+import { manifestsFrom, recordedObjects, withLockedState } from './session.js';
 
 const summaryLine = (plan: Plan, verb: string): string =>
   plan.steps.length === 0 ? 'No changes. The live state matches the manifests.\n'
@@ -16,7 +16,7 @@ const summaryLine = (plan: Plan, verb: string): string =>
 export async function runApply(args: ParsedArgs, out: Writable): Promise<number> {
   if (args.dryRun && args.command === 'apply') return runPlan({ ...args, command: 'plan' }, out);
   const output = requireOutput(args.output, ['text', 'json'], 'text');
-  const manifests = await manifestsFrom(args);
+  const manifests = await manifestsFrom(args, args.command === 'delete' ? await recordedObjects(stateDirOf(args)) : undefined);
   requirePrivileges();
   const logger = makeLogger(args, 'warn');
   const deps = engineDeps(args, logger);

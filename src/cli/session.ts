@@ -1,14 +1,15 @@
 import { ManifestError } from '../model/errors.js';
 import type { ManifestSet } from '../model/manifest.js';
-import { loadManifests } from '../manifest/index.js';
+import { loadManifests, type KnownObjects } from '../manifest/index.js';
+import { readApplied } from '../engine/applied.js';
 import type { EngineDeps } from '../engine/context.js';
 import { recoverInterrupted } from '../engine/journal.js';
 import { acquireLock, openStateDir, type StateDir } from '../state/index.js';
 import { usage, type ParsedArgs } from './args.js';
 
-export async function manifestsFrom(args: ParsedArgs): Promise<ManifestSet> {
+export async function manifestsFrom(args: ParsedArgs, known?: KnownObjects): Promise<ManifestSet> {
   if (args.files.length === 0) throw usage(`${args.command} needs -f PATH (a manifest file or directory)`);
-  const result = await loadManifests(args.files);
+  const result = await loadManifests(args.files, known ? { known } : {});
   if (!result.ok) throw new ManifestError(result.diagnostics);
   return result.set;
 }
@@ -27,6 +28,21 @@ export async function withLockedState<T>(deps: EngineDeps, command: string, fn: 
     return await fn(state);
   } finally {
     await lock.release();
+  }
+}
+
+/**
+ * The networks and sandboxes of the last apply, for `delete` to resolve what
+ * its manifests name but do not define (deleting a sandbox's file needs no
+ * copy of its network's). Nothing when there is no readable record: then
+ * every reference must be in the manifests, as for apply.
+ */
+export async function recordedObjects(stateDir: string): Promise<KnownObjects | undefined> {
+  try {
+    const applied = await readApplied(await openStateDir(stateDir, { create: false }));
+    return applied && { networks: applied.manifests.networks, sandboxes: applied.manifests.sandboxes };
+  } catch {
+    return undefined; // no or unreadable state: the locked run reports it
   }
 }
 

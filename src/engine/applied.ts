@@ -28,14 +28,18 @@ export interface AppliedSet {
 
 const byName = <T extends { name: string }>(xs: readonly T[]): Map<string, T> => new Map(xs.map((x) => [x.name, x]));
 
-export async function loadApplied(state: StateDir | undefined): Promise<AppliedSet> {
+/** The record of the last apply; undefined when there is none or it cannot be read. */
+export async function readApplied(state: StateDir | undefined): Promise<AppliedSet | undefined> {
   const r = state ? await state.readJson(APPLIED_FILE, isApplied) : { status: 'missing' as const };
-  const v = r.status === 'ok' ? r.value : { networks: [], sandboxes: [], attachments: [], assignments: {} };
+  if (r.status !== 'ok') return undefined;
+  const v = r.value;
   return {
     manifests: { networks: byName(v.networks), sandboxes: byName(v.sandboxes), attachments: byName(v.attachments) },
     assignments: new Map(Object.entries(v.assignments)),
   };
 }
+
+export const emptyApplied = (): AppliedSet => ({ manifests: { networks: new Map(), sandboxes: new Map(), attachments: new Map() }, assignments: new Map() });
 
 /** What remains once the objects named in `removed` are deleted. */
 export function appliedWithout(applied: AppliedSet, removed: ManifestSet): AppliedSet {

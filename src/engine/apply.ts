@@ -49,7 +49,7 @@ export async function applyPrepared(deps: EngineDeps, state: StateDir, prepared:
   await endJournal(state);
   const verifyStart = performance.now();
   const after = await observedAfterApply(deps, state, prepared.observed, steps, result.readBacks);
-  await verifyConverged(deps, state, prepared.desired, prepared.prune, after.resources);
+  await verifyConverged(deps, state, prepared, after.resources);
   deps.logger.debug({ ms: Math.round(performance.now() - verifyStart) }, 'verified');
   return { steps: steps.length, batches: result.batches };
 }
@@ -57,7 +57,7 @@ export async function applyPrepared(deps: EngineDeps, state: StateDir, prepared:
 async function rollBack(deps: EngineDeps, state: StateDir, prepared: Prepared, failure: { error: string; started: readonly Step[] }): Promise<never> {
   deps.logger.warn({ error: failure.error, steps: failure.started.length }, 'apply failed; rolling back');
   const failures = await rollbackSteps(failure.started, executeOptions(deps));
-  const leftover = await settle(deps, state, (observed) => compareOwnedStates(prepared.observed.resources, observed));
+  const leftover = await settle(deps, state, prepared.scope, (observed) => compareOwnedStates(prepared.observed.resources, observed));
   await endJournal(state);
   if (leftover.length > 0) {
     throw new RollbackIncompleteError(`apply failed: ${failure.error}\nrollback failed: ${failures.join('; ') || 'state differs'}`, leftover);
@@ -66,10 +66,10 @@ async function rollBack(deps: EngineDeps, state: StateDir, prepared: Prepared, f
 }
 
 /** The state must equal the desired state; `first` (read back during the apply) spares one full observation when it does. */
-export async function verifyConverged(deps: EngineDeps, state: StateDir, desired: ReadonlyMap<string, Resource>, prune: (r: Resource) => boolean, first?: ReadonlyMap<string, Resource>): Promise<void> {
-  const check = (observed: ReadonlyMap<string, Resource>): string[] => verifyApplied(desired, observed, { prune });
+export async function verifyConverged(deps: EngineDeps, state: StateDir, prepared: Pick<Prepared, 'desired' | 'prune' | 'scope'>, first?: ReadonlyMap<string, Resource>): Promise<void> {
+  const check = (observed: ReadonlyMap<string, Resource>): string[] => verifyApplied(prepared.desired, observed, { prune: prepared.prune });
   if (first && check(first).length === 0) return;
-  const differences = await settle(deps, state, check);
+  const differences = await settle(deps, state, prepared.scope, check);
   if (differences.length > 0) throw new VerifyError(differences);
 }
 
@@ -77,10 +77,10 @@ export async function verifyConverged(deps: EngineDeps, state: StateDir, desired
  * Re-observe until `check` finds no difference or the settle time runs out:
  * the kernel removes a deleted namespace's veth peers in the background.
  */
-async function settle(deps: EngineDeps, state: StateDir, check: (observed: ReadonlyMap<string, Resource>) => string[]): Promise<string[]> {
+async function settle(deps: EngineDeps, state: StateDir, scope: readonly string[] | undefined, check: (observed: ReadonlyMap<string, Resource>) => string[]): Promise<string[]> {
   const deadline = Date.now() + (deps.settleMs ?? 5000);
   for (let delay = 10; ; delay = Math.min(delay * 2, 250)) {
-    const differences = check((await observe(deps, state)).resources);
+    const differences = check((await observe(deps, state, scope)).resources);
     if (differences.length === 0 || Date.now() >= deadline) return differences;
     await new Promise((resolve) => setTimeout(resolve, delay));
   }

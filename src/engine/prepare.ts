@@ -5,7 +5,8 @@ import { FIREWALL_KEY, type ObservedState, type Owner, type Resource } from '../
 import { allocateAddresses, emptyLeaseTable, leasesFromObserved, type LeaseTable } from '../ipam/index.js';
 import { observeFiles, withFiles } from '../observe/files.js';
 import { observeShared } from './shared.js';
-import { appliedWithout, loadApplied, mergeApplied, type AppliedSet } from './applied.js';
+import { appliedWithout, emptyApplied, mergeApplied, readApplied, type AppliedSet } from './applied.js';
+import { observeScope, scopeMissed } from './scope.js';
 import { labelKept, takenFromKept, withKept } from './kept.js';
 import { sharedResources } from '../reconcile/desired-shared.js';
 import { applyTarget, deleteTarget } from '../reconcile/intent.js';
@@ -32,12 +33,18 @@ export interface Prepared {
   readonly leaseSource: 'file' | 'rebuilt';
   /** The manifests and addresses in force after this apply (recorded on success). */
   readonly applied: AppliedSet;
+  /** The namespaces that were read (see scope.ts); undefined: all. Re-observations read the same. */
+  readonly scope?: readonly string[];
 }
 
-/** Everything netrecon owns: kernel links and namespaces, files, the firewall table and forwarding sysctls. */
-export async function observe(deps: EngineDeps, state?: StateDir): Promise<ObservedState> {
+/**
+ * Everything netrecon owns: kernel links and namespaces, files, the firewall
+ * table and forwarding sysctls; with `scope`, only those named namespaces
+ * (and the host).
+ */
+export async function observe(deps: EngineDeps, state?: StateDir, scope?: readonly string[]): Promise<ObservedState> {
   const [kernel, files, shared] = await Promise.all([
-    observeState(deps.runner, { netnsDir: deps.netnsDir, concurrency: deps.concurrency }),
+    observeState(deps.runner, { netnsDir: deps.netnsDir, concurrency: deps.concurrency, ...(scope === undefined ? {} : { only: scope }) }),
     observeFiles(deps.etcNetnsDir),
     observeShared(deps.runner, state),
   ]);
@@ -48,11 +55,12 @@ export async function observe(deps: EngineDeps, state?: StateDir): Promise<Obser
 /** Read everything, then call the pure planner once. */
 export async function prepare(deps: EngineDeps, state: StateDir | undefined, manifests: ManifestSet, intent: Intent, pending?: ReadonlySet<string>): Promise<Prepared> {
   const t0 = performance.now();
-  const observed = await observe(deps, state);
-  deps.logger.debug({ ms: Math.round(performance.now() - t0), resources: observed.resources.size }, 'observed');
-  const { leases: prior, source } = await priorLeases(deps, state, observed, manifests);
-  const previouslyApplied = await loadApplied(state);
-  if (intent.kind === 'delete') return prepareDelete(observed, manifests, prior, appliedWithout(previouslyApplied, manifests));
+  const [onFile, recorded] = await Promise.all([state ? loadLeases(state) : { status: 'missing' as const }, readApplied(state)]);
+  const { observed, scope } = await observeFor(deps, state, observeScope(intent, manifests, recorded, onFile.status === 'ok'), manifests);
+  deps.logger.debug({ ms: Math.round(performance.now() - t0), resources: observed.resources.size, namespaces: scope?.length ?? 'all' }, 'observed');
+  const { leases: prior, source } = leasesFrom(deps, onFile, observed, manifests);
+  const previouslyApplied = recorded ?? emptyApplied();
+  if (intent.kind === 'delete') return { ...prepareDelete(observed, manifests, prior, appliedWithout(previouslyApplied, manifests)), ...(scope ? { scope } : {}) };
   const { desired, leases, assignments } = desiredWithAddresses(observed, manifests, prior, intent.prune ? undefined : previouslyApplied);
   const conflicts = findConflicts(desired, observed).filter((c) => !pending?.has(c.slice(0, c.indexOf(' '))));
   const missing = conflicts.filter((c) => c.includes('does not exist on the host'));
@@ -63,7 +71,16 @@ export async function prepare(deps: EngineDeps, state: StateDir | undefined, man
   const plan = checkedPlan(planSteps(diffStates(desired, observed.resources, { prune }), digestObserved(observed)), observed);
   const thisApply: AppliedSet = { manifests, assignments };
   const applied = intent.prune ? thisApply : mergeApplied(previouslyApplied, thisApply);
-  return { plan, desired, observed, leases, prune, leaseSource: source, applied };
+  return { plan, desired, observed, leases, prune, leaseSource: source, applied, ...(scope ? { scope } : {}) };
+}
+
+/** Read the scope; everything when the scope missed something the manifests own. */
+async function observeFor(deps: EngineDeps, state: StateDir | undefined, scope: string[] | undefined, manifests: ManifestSet): Promise<{ observed: ObservedState; scope?: string[] }> {
+  if (scope === undefined) return { observed: await observe(deps, state) };
+  const observed = await observe(deps, state, scope);
+  if (!scopeMissed(observed, manifests)) return { observed, scope };
+  deps.logger.debug({ unpaired: observed.unpaired }, 'a veth of these manifests ends outside the namespaces read: reading all');
+  return { observed: await observe(deps, state) };
 }
 
 function checkedPlan(plan: Plan, observed: ObservedState): Plan {
@@ -102,13 +119,30 @@ export function desiredWithAddresses(observed: ObservedState, manifests: Manifes
  */
 function prepareDelete(observed: ObservedState, manifests: ManifestSet, leases: LeaseTable, remaining: AppliedSet): Prepared {
   const orphans = [...remaining.manifests.sandboxes.values()].filter((s) => s.shareWith !== undefined && manifests.sandboxes.has(s.shareWith));
-  if (orphans.length > 0) {
-    throw new ConflictError(orphans.map((s) => `sandbox/${s.name} (container:${s.shareWith}) still shares ${s.shareWith}'s namespace: delete it too, or first`), 'refusing to delete');
+  const stranded = stillAttached(manifests, remaining);
+  if (orphans.length + stranded.length > 0) {
+    throw new ConflictError([
+      ...orphans.map((s) => `sandbox/${s.name} (container:${s.shareWith}) still shares ${s.shareWith}'s namespace: delete it too, or first`),
+      ...stranded,
+    ], 'refusing to delete');
   }
   const shared = sharedResources(remaining.manifests, remaining.assignments);
   const { desired, prune } = deleteTarget(observed.resources, ownersOf(manifests), shared);
   const plan = checkedPlan(planSteps(diffStates(desired, observed.resources, { prune }), digestObserved(observed)), observed);
   return { plan, desired, observed, leases, prune, leaseSource: 'file', applied: remaining };
+}
+
+/** Networks to delete that attachments staying behind still use (their veths would lose the bridge). */
+function stillAttached(manifests: ManifestSet, remaining: AppliedSet): string[] {
+  const users = new Map<string, string[]>();
+  for (const a of remaining.manifests.attachments.values()) {
+    if (manifests.networks.has(a.network)) users.set(a.network, [...(users.get(a.network) ?? []), a.name]);
+  }
+  return [...users].sort(([x], [y]) => (x < y ? -1 : 1)).map(([network, names]) => {
+    const shown = names.sort().slice(0, 3).map((n) => `attachment/${n}`).join(', ');
+    const more = names.length > 3 ? ` and ${names.length - 3} more` : '';
+    return `network/${network} is still used by ${shown}${more}, which this delete keeps: delete them too, or first`;
+  });
 }
 
 export function ownersOf(m: ManifestSet): Set<Owner> {
@@ -120,7 +154,11 @@ export function ownersOf(m: ManifestSet): Set<Owner> {
 }
 
 export async function priorLeases(deps: EngineDeps, state: StateDir | undefined, observed: ObservedState, manifests: ManifestSet) {
-  const loaded = state ? await loadLeases(state) : { status: 'missing' as const };
+  return leasesFrom(deps, state ? await loadLeases(state) : { status: 'missing' }, observed, manifests);
+}
+
+/** The lease file's table, or one rebuilt from live state (all of it: only a full observation may rebuild). */
+function leasesFrom(deps: EngineDeps, loaded: Awaited<ReturnType<typeof loadLeases>> | { status: 'missing' }, observed: ObservedState, manifests: ManifestSet) {
   if (loaded.status === 'ok') return { leases: loaded.value, source: 'file' as const };
   if (loaded.status === 'corrupt') deps.logger.warn({ reason: loaded.reason }, 'lease file is corrupt; rebuilding leases from live state');
   const rebuilt = leasesFromObserved(observed, manifests);

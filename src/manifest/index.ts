@@ -8,3 +8,4 @@ export { manifestsFromTexts, READ_LIMITS } from './texts.js';
 export type { LoadResult, ManifestText } from './texts.js';
 export { PARSE_LIMITS } from './parse.js';
 export { defaultBridgeName } from './semantic/networks.js';
+export type { KnownObjects } from './semantic/index.js';

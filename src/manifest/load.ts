@@ -4,6 +4,7 @@ import { diagnosticAt } from '../model/diagnostic.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { manifestsFromTexts, sizeVerdict } from './texts.js';
 import type { LoadResult, ManifestText } from './texts.js';
+import type { KnownObjects } from './semantic/index.js';
 
 const isManifestName = (name: string): boolean => name.endsWith('.yaml') || name.endsWith('.yml');
 const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -68,10 +69,10 @@ async function readAll(files: readonly string[], out: Diagnostic[]): Promise<Man
  * Files and directories -> ManifestSet, or every problem found. I/O problems
  * (a missing path, an unreadable or too large file) are diagnostics at 1:1.
  */
-export async function loadManifests(paths: readonly string[]): Promise<LoadResult> {
+export async function loadManifests(paths: readonly string[], options: { readonly known?: KnownObjects } = {}): Promise<LoadResult> {
   const io: Diagnostic[] = [];
   const texts = await readAll(await expandPaths(paths, io), io);
-  const result = manifestsFromTexts(texts);
+  const result = manifestsFromTexts(texts, options);
   if (io.length === 0) return result;
   return { ok: false, diagnostics: [...io, ...(result.ok ? [] : result.diagnostics)] };
 }

@@ -5,7 +5,7 @@ import { itemsFromDocs } from './documents.js';
 import { PARSE_LIMITS, parseManifestText } from './parse.js';
 import type { ParsedDoc } from './parse.js';
 import { schemaDiagnostics } from './schema.js';
-import { resolveManifests } from './semantic/index.js';
+import { resolveManifests, type KnownObjects } from './semantic/index.js';
 
 /** Size limits: one manifest, and all manifests of one load together. */
 export const READ_LIMITS = { maxFileBytes: 4 * 1024 * 1024, maxTotalBytes: 32 * 1024 * 1024 } as const;
@@ -42,7 +42,7 @@ export interface ManifestText {
  * Semantic checks run on the documents that passed the schema; a reference
  * to a document that failed it is not reported again.
  */
-export function manifestsFromTexts(files: readonly ManifestText[]): LoadResult {
+export function manifestsFromTexts(files: readonly ManifestText[], options: { readonly known?: KnownObjects } = {}): LoadResult {
   const diagnostics: Diagnostic[] = [];
   const docs: ParsedDoc[] = [];
   let budget: number = PARSE_LIMITS.maxDocuments;
@@ -71,7 +71,7 @@ export function manifestsFromTexts(files: readonly ManifestText[]): LoadResult {
     if (errors.length === 0) valid.push(doc);
     else invalid.add(`${scalarText(doc.value['kind'])}/${nameOf(doc)}`);
   }
-  const resolved = resolveManifests(itemsFromDocs(valid), { files: files.map((f) => f.file), invalid });
+  const resolved = resolveManifests(itemsFromDocs(valid), { files: files.map((f) => f.file), invalid, ...(options.known ? { known: options.known } : {}) });
   if (resolved.ok && diagnostics.length === 0) return { ok: true, set: resolved.set };
   return { ok: false, diagnostics: sortDiagnostics([...diagnostics, ...(resolved.ok ? [] : resolved.diagnostics)]) };
 }

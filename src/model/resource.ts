@@ -201,4 +201,9 @@ export interface ObservedState {
   readonly foreign: ReadonlyMap<string, ForeignObject>;
   /** False when nft is not installed (then no firewall could be observed or applied). */
   readonly nftAvailable?: boolean;
+  /**
+   * Only when some namespaces were read: the owners of host veth ends whose
+   * other end was not found (it sits in a namespace that was not read).
+   */
+  readonly unpaired?: readonly Owner[];
 }

@@ -60,5 +60,5 @@ export function withFiles(state: ObservedState, files: { resources: readonly Res
     const owner = r.type === 'file' && r.target !== undefined ? state.resources.get(netnsKey(r.ns))?.owner : undefined;
     resources.set(r.key, owner ? { ...r, owner } : r);
   }
-  return { resources, foreign: new Map([...state.foreign, ...files.foreign.map((f) => [f.key, f] as const)]) };
+  return { ...state, resources, foreign: new Map([...state.foreign, ...files.foreign.map((f) => [f.key, f] as const)]) };
 }

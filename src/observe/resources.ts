@@ -134,6 +134,11 @@ export function observedFromSnapshots(host: NamespaceSnapshot, namespaces: reado
   const hostIndex = hostIfindexTable(host);
   const parts = [linksToResources(HOST_NS, host, hostIndex), ...namespaces.map((s) => namespaceToResources(s, hostIndex))];
   const ends = parts.flatMap((p) => p.vethEnds);
-  const resources = [...parts.flatMap((p) => p.resources), ...vethsFromEnds(ends, { partial: options.partial ?? false })];
-  return { resources: byKey(resources), foreign: byKey(parts.flatMap((p) => p.foreign)) };
+  const veths = vethsFromEnds(ends, { partial: options.partial ?? false });
+  const resources = [...parts.flatMap((p) => p.resources), ...veths];
+  const observed = { resources: byKey(resources), foreign: byKey(parts.flatMap((p) => p.foreign)) };
+  if (!options.partial) return observed;
+  const paired = new Set(veths.flatMap((v) => (v.type === 'veth' ? [v.hostName] : [])));
+  const unpaired = ends.filter((e) => e.ns === HOST_NS && !paired.has(e.link.ifname)).map((e) => e.owner);
+  return { ...observed, unpaired: [...new Set(unpaired)].sort() };
 }

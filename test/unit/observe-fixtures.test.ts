@@ -57,6 +57,12 @@ describe('observeState options', () => {
     assert.equal(state.resources.get('link/half/eth1')?.type, 'stray-link');
   });
 
+  it('only: names the owners of host veth ends whose other end was not read; a full read names none', async () => {
+    assert.deepEqual((await observeCase('basic', { only: ['other'] })).state.unpaired, ['attachment/web-front']);
+    assert.deepEqual((await observeCase('basic', { only: ['web'] })).state.unpaired, []);
+    assert.equal((await observeCase('basic')).state.unpaired, undefined);
+  });
+
   it('a namespace deleted between listing and reading is skipped', async () => {
     const { c, runner, state } = await observeCase('basic', { names: ['gone', 'other', 'web'] });
     assert.equal(runner.calls.length, 4);

@@ -3,14 +3,14 @@ import { cidrToString, contains, familyOf, ipToBigint, isCanonical, isIp, parseC
 import type { Item } from '../documents.js';
 import { hostAddressProblem, normalizeIp } from './common.js';
 import type { Findings } from './common.js';
-import type { NetworkEntry } from './networks.js';
+import type { NetworkView } from './networks.js';
 
 type AttItem = Item<'Attachment'>;
 
 const sameIp = (a: string, b: string): boolean => isIp(a) && isIp(b) && familyOf(a) === familyOf(b) && ipToBigint(a) === ipToBigint(b);
 
 /** Static IPv4 address: a usable host address of the network, not its gateway. */
-export function checkAddress(item: AttItem, net: NetworkEntry, f: Findings): void {
+export function checkAddress(item: AttItem, net: NetworkView, f: Findings): void {
   const address = item.spec.address;
   if (address === undefined) return;
   const problem = sameIp(address, net.spec.gateway)
@@ -20,7 +20,7 @@ export function checkAddress(item: AttItem, net: NetworkEntry, f: Findings): voi
 }
 
 /** Static IPv6 address: needs the network's subnet6, inside it, not gateway6. */
-export function checkAddress6(item: AttItem, net: NetworkEntry, f: Findings): void {
+export function checkAddress6(item: AttItem, net: NetworkView, f: Findings): void {
   const address6 = item.spec.address6;
   if (address6 === undefined) return;
   let problem: string | undefined;
@@ -43,7 +43,7 @@ export function checkMac(item: AttItem, f: Findings): string | undefined {
   return mac;
 }
 
-function routeProblem(route: RouteSpec, net: NetworkEntry | undefined): { field: 'to' | 'via'; problem: string } | undefined {
+function routeProblem(route: RouteSpec, net: NetworkView | undefined): { field: 'to' | 'via'; problem: string } | undefined {
   const to = parseCidr(route.to);
   if (to === undefined) return { field: 'to', problem: `${route.to} is not a CIDR like 10.50.0.0/16` };
   if (!isCanonical(route.to)) return { field: 'to', problem: `${route.to} has host bits set; use ${cidrToString(to)}` };
@@ -59,7 +59,7 @@ function routeProblem(route: RouteSpec, net: NetworkEntry | undefined): { field:
   return undefined;
 }
 
-export function checkRoutes(item: AttItem, net: NetworkEntry | undefined, f: Findings): RouteSpec[] {
+export function checkRoutes(item: AttItem, net: NetworkView | undefined, f: Findings): RouteSpec[] {
   const routes = item.spec.routes ?? [];
   routes.forEach((route, i) => {
     const found = routeProblem(route, net);
@@ -72,7 +72,7 @@ export function checkRoutes(item: AttItem, net: NetworkEntry | undefined, f: Fin
 }
 
 /** Published ports with defaults; only bridge networks that are not internal publish. */
-export function checkPublish(item: AttItem, net: NetworkEntry | undefined, f: Findings): PublishSpec[] {
+export function checkPublish(item: AttItem, net: NetworkView | undefined, f: Findings): PublishSpec[] {
   const publish = (item.spec.publish ?? []).map((p) => ({
     hostPort: p.hostPort,
     port: p.port,

@@ -4,7 +4,7 @@ import { checkAddress, checkAddress6, checkMac, checkPublish, checkRoutes } from
 import { normalizeIp } from './common.js';
 import type { Findings } from './common.js';
 import { checkAttachmentCollisions } from './attachment-collisions.js';
-import type { NetworkEntry } from './networks.js';
+import type { NetworkView } from './networks.js';
 import { assignPerSandbox } from './per-sandbox.js';
 
 type AttItem = Item<'Attachment'>;
@@ -12,12 +12,12 @@ type AttItem = Item<'Attachment'>;
 /** An attachment before the per-sandbox defaults (interface, defaultRoute). */
 export interface AttachmentEntry {
   readonly item: AttItem;
-  readonly network?: NetworkEntry;
+  readonly network?: NetworkView;
   readonly base: Omit<AttachmentSpec, 'interface' | 'defaultRoute'>;
 }
 
 export interface AttachmentInputs {
-  readonly networks: ReadonlyMap<string, NetworkEntry>;
+  readonly networks: ReadonlyMap<string, NetworkView>;
   readonly sandboxes: ReadonlyMap<string, SandboxSpec>;
   /** "Kind/name" of documents that failed the schema. */
   readonly invalid: ReadonlySet<string>;

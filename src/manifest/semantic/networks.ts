@@ -13,6 +13,9 @@ export interface NetworkEntry {
   readonly cidr6?: Cidr;
 }
 
+/** What attachments need of a network: also built from a recorded spec (see KnownObjects). */
+export type NetworkView = Pick<NetworkEntry, 'spec' | 'cidr' | 'cidr6'>;
+
 type NetItem = Item<'Network'>;
 
 /** IFNAMSIZ - 1: the longest Linux interface name. */
