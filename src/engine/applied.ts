@@ -41,12 +41,21 @@ export async function readApplied(state: StateDir | undefined): Promise<AppliedS
 
 export const emptyApplied = (): AppliedSet => ({ manifests: { networks: new Map(), sandboxes: new Map(), attachments: new Map() }, assignments: new Map() });
 
-/** What remains once the objects named in `removed` are deleted. */
+/**
+ * What remains once the objects named in `removed` are deleted; an
+ * attachment goes with its sandbox (deleting the namespace removes its veth),
+ * so its published ports and hosts lines go too.
+ */
 export function appliedWithout(applied: AppliedSet, removed: ManifestSet): AppliedSet {
   const keep = <T>(m: ReadonlyMap<string, T>, drop: ReadonlyMap<string, unknown>): Map<string, T> => new Map([...m].filter(([k]) => !drop.has(k)));
   const { networks, sandboxes, attachments } = applied.manifests;
+  const onRemovedSandbox = new Map([...attachments].filter(([, a]) => removed.sandboxes.has(a.sandbox)));
   return {
-    manifests: { networks: keep(networks, removed.networks), sandboxes: keep(sandboxes, removed.sandboxes), attachments: keep(attachments, removed.attachments) },
+    manifests: {
+      networks: keep(networks, removed.networks),
+      sandboxes: keep(sandboxes, removed.sandboxes),
+      attachments: keep(keep(attachments, removed.attachments), onRemovedSandbox),
+    },
     assignments: applied.assignments,
   };
 }

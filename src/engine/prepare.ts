@@ -1,7 +1,7 @@
 import type { ManifestSet } from '../model/manifest.js';
 import { ConflictError, EnvironmentError, ManifestError, NetreconError } from '../model/errors.js';
 import type { Plan } from '../model/plan.js';
-import { FIREWALL_KEY, type ObservedState, type Owner, type Resource } from '../model/resource.js';
+import { FIREWALL_KEY, type FileResource, type ObservedState, type Owner, type Resource } from '../model/resource.js';
 import { allocateAddresses, emptyLeaseTable, leasesFromObserved, type LeaseTable } from '../ipam/index.js';
 import { observeFiles, withFiles } from '../observe/files.js';
 import { observeShared } from './shared.js';
@@ -9,10 +9,11 @@ import { appliedWithout, emptyApplied, mergeApplied, readApplied, type AppliedSe
 import { observeScope, scopeMissed } from './scope.js';
 import { labelKept, takenFromKept, withKept } from './kept.js';
 import { sharedResources } from '../reconcile/desired-shared.js';
+import { networkHostsFiles, peerIndex, sandboxFiles } from '../reconcile/desired-files.js';
 import { applyTarget, deleteTarget } from '../reconcile/intent.js';
 import { digestObserved, observeState } from '../observe/index.js';
 import { findConflicts, findDeleteConflicts, useExistingVlans } from '../reconcile/conflicts.js';
-import { desiredFromManifests } from '../reconcile/desired.js';
+import { desiredFromManifests, sandboxNetns } from '../reconcile/desired.js';
 import { diffStates } from '../reconcile/diff.js';
 import { planSteps } from '../reconcile/plan.js';
 import { loadLeases, type StateDir } from '../state/index.js';
@@ -60,7 +61,9 @@ export async function prepare(deps: EngineDeps, state: StateDir | undefined, man
   deps.logger.debug({ ms: Math.round(performance.now() - t0), resources: observed.resources.size, namespaces: scope?.length ?? 'all' }, 'observed');
   const { leases: prior, source } = leasesFrom(deps, onFile, observed, manifests);
   const previouslyApplied = recorded ?? emptyApplied();
-  if (intent.kind === 'delete') return { ...prepareDelete(observed, manifests, prior, appliedWithout(previouslyApplied, manifests)), ...(scope ? { scope } : {}) };
+  if (intent.kind === 'delete') {
+    return { ...prepareDelete(observed, manifests, prior, appliedWithout(previouslyApplied, manifests), recorded !== undefined), ...(scope ? { scope } : {}) };
+  }
   const { desired, leases, assignments } = desiredWithAddresses(observed, manifests, prior, intent.prune ? undefined : previouslyApplied);
   const conflicts = findConflicts(desired, observed).filter((c) => !pending?.has(c.slice(0, c.indexOf(' '))));
   const missing = conflicts.filter((c) => c.includes('does not exist on the host'));
@@ -117,7 +120,7 @@ export function desiredWithAddresses(observed: ObservedState, manifests: Manifes
  * Delete what the manifests own; what all networks share is recomputed from
  * the objects of the last apply that remain (no bridge left: no table).
  */
-function prepareDelete(observed: ObservedState, manifests: ManifestSet, leases: LeaseTable, remaining: AppliedSet): Prepared {
+function prepareDelete(observed: ObservedState, manifests: ManifestSet, leases: LeaseTable, remaining: AppliedSet, recorded: boolean): Prepared {
   const orphans = [...remaining.manifests.sandboxes.values()].filter((s) => s.shareWith !== undefined && manifests.sandboxes.has(s.shareWith));
   const stranded = stillAttached(manifests, remaining);
   if (orphans.length + stranded.length > 0) {
@@ -127,9 +130,21 @@ function prepareDelete(observed: ObservedState, manifests: ManifestSet, leases: 
     ], 'refusing to delete');
   }
   const shared = sharedResources(remaining.manifests, remaining.assignments);
-  const { desired, prune } = deleteTarget(observed.resources, ownersOf(manifests), shared);
+  // Without a record of the last apply, what remains is unknown: its files are left as they are.
+  const refresh = recorded ? { files: filesOf(remaining), owners: ownersOf(remaining.manifests) } : undefined;
+  const { desired, prune } = deleteTarget(observed.resources, ownersOf(manifests), shared, refresh);
   const plan = checkedPlan(planSteps(diffStates(desired, observed.resources, { prune }), digestObserved(observed)), observed);
   return { plan, desired, observed, leases, prune, leaseSource: 'file', applied: remaining };
+}
+
+/** The hosts and resolv.conf files an apply of `set` would write. */
+function filesOf(set: AppliedSet): FileResource[] {
+  const index = peerIndex(set.manifests as ManifestSet, set.assignments);
+  const sandboxes = [...set.manifests.sandboxes.values()].flatMap((s) => {
+    const ns = sandboxNetns(s);
+    return ns === undefined ? [] : sandboxFiles(s, ns, index);
+  });
+  return [...networkHostsFiles(index), ...sandboxes];
 }
 
 /** Networks to delete that attachments staying behind still use (their veths would lose the bridge). */
@@ -145,7 +160,7 @@ function stillAttached(manifests: ManifestSet, remaining: AppliedSet): string[] 
   });
 }
 
-export function ownersOf(m: ManifestSet): Set<Owner> {
+export function ownersOf(m: Pick<ManifestSet, 'networks' | 'sandboxes' | 'attachments'>): Set<Owner> {
   const out = new Set<Owner>();
   for (const n of m.networks.keys()) out.add(`network/${n}`);
   for (const s of m.sandboxes.keys()) out.add(`sandbox/${s}`);

@@ -1,4 +1,4 @@
-import { SHARED_OWNER, type Owner, type Resource } from '../model/resource.js';
+import { SHARED_OWNER, type FileResource, type Owner, type Resource } from '../model/resource.js';
 import { desiredAfterDelete } from './delete.js';
 import { isPrunableShared, withShared } from './desired-shared.js';
 
@@ -15,12 +15,25 @@ export function applyTarget(desired: ReadonlyMap<string, Resource>, prune: boole
 
 /**
  * delete: everything observed except what the owners own (and what is inside
- * it); the shared firewall and forwarding recomputed from what remains.
+ * it); the shared firewall and forwarding recomputed from what remains, and
+ * so are the files of the remaining owners the record knows (`refresh`: the
+ * files an apply of what remains would write): an existing one is rewritten,
+ * or removed when none is written any more; a missing one is not created.
  */
-export function deleteTarget(observed: ReadonlyMap<string, Resource>, owners: ReadonlySet<Owner>, remainingShared: readonly Resource[]): Target {
+export function deleteTarget(observed: ReadonlyMap<string, Resource>, owners: ReadonlySet<Owner>, remainingShared: readonly Resource[],
+  refresh?: { readonly files: readonly FileResource[]; readonly owners: ReadonlySet<Owner> }): Target {
   const selected = (r: Resource): boolean => owners.has(r.owner);
-  return {
-    desired: withShared(desiredAfterDelete(observed, selected), remainingShared),
-    prune: (r) => selected(r) || isPrunableShared(r),
-  };
+  const desired = withShared(desiredAfterDelete(observed, selected), remainingShared);
+  const produced = new Map((refresh?.files ?? []).map((f) => [f.key, f]));
+  const dropped = new Set<string>();
+  for (const [key, r] of desired) {
+    if (r.type !== 'file' || refresh?.owners.has(r.owner) !== true) continue;
+    const now = produced.get(key);
+    if (now !== undefined) desired.set(key, now);
+    else {
+      desired.delete(key);
+      dropped.add(key);
+    }
+  }
+  return { desired, prune: (r) => selected(r) || isPrunableShared(r) || dropped.has(r.key) };
 }

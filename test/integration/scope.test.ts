@@ -86,3 +86,18 @@ test('a record wrong about a sandbox\'s namespace widens the read to everything,
   assert.match(deleted.stdout, /^- netns\/app-a$/m, deleted.stdout);
   assert.deepEqual(await sb.normalisedSnapshot(), empty, 'nothing left');
 });
+
+test('deleting a sandbox by its own document takes its attachment\'s published port and hosts line with it', async (t) => {
+  const sb = await sandboxFor(t);
+  if (sb === undefined) return;
+  await sb.netreconOk(['apply', '-f', NETWORK, '-f', fixture('default-bridge', 'web.yaml'), '-f', fixture('no-prune', 'db.yaml')]);
+  const ports = async (): Promise<boolean> => (await sb.run(['nft', 'list', 'table', 'inet', 'netrecon'])).stdout.includes('15432');
+  assert.equal(await ports(), true, 'db publishes 15432');
+  const dir = await sb.writeFiles('db-only', { 'db.yaml': 'apiVersion: netrecon.dev/v1\nkind: Sandbox\nmetadata: {name: db}\nspec: {}\n' });
+  const deleted = await sb.netreconOk(['delete', '-f', dir]);
+  assert.match(deleted.stdout, /^- netns\/db$/m, deleted.stdout);
+  assert.equal(await ports(), false, 'the DNAT of db\'s port is gone');
+  assert.doesNotMatch((await sb.run(['cat', '/etc/netns/web/hosts'])).stdout, /\tdb$/m, 'web no longer resolves db');
+  const plan = await sb.netrecon(['plan', '-f', NETWORK, '-f', fixture('default-bridge', 'web.yaml'), '--detailed-exitcode']);
+  assert.deepEqual([plan.exitCode, plan.stdout.trim()], [0, 'No changes.'], plan.stderr);
+});

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { AppliedSet } from '../../src/engine/applied.js';
+import { appliedWithout, type AppliedSet } from '../../src/engine/applied.js';
 import { desiredWithAddresses } from '../../src/engine/prepare.js';
 import { emptyLeaseTable, type LeaseTable } from '../../src/ipam/index.js';
 import { manifestsFromTexts } from '../../src/manifest/index.js';
@@ -109,4 +109,14 @@ test('a diagnostic about a kept object says it is kept', () => {
     for (const d of e.diagnostics) assert.match(d.message, /--no-prune keeps it: pass its manifest, or delete it\)$/, JSON.stringify(d));
     return true;
   });
+});
+
+test('what a delete leaves: an attachment goes with its sandbox even when its manifest was not passed', () => {
+  const all = load(network('10.96.0.0/24', '10.96.0.1'), sandbox('web'), sandbox('db', 8080));
+  const { kept } = applyAll(all);
+  const dbOnly = load(`apiVersion: netrecon.dev/v1\nkind: Sandbox\nmetadata: {name: db}\nspec: {}\n`);
+  const left = appliedWithout(kept, dbOnly);
+  assert.deepEqual([...left.manifests.sandboxes.keys()], ['web']);
+  assert.deepEqual([...left.manifests.attachments.keys()], ['web-front'], 'db-front went with db: its DNAT and hosts line are not recomputed');
+  assert.deepEqual([...left.manifests.networks.keys()], ['front']);
 });
