@@ -108,6 +108,41 @@ function ratioTable(input: ReportInput): string[] {
   return lines;
 }
 
+/**
+ * One sandbox added to (removed from) N: netrecon's add-one / remove-one
+ * against what one sandbox costs each baseline on average in the same run
+ * (its setup / N, teardown / N): the cost of one more container for a
+ * runtime that calls the tool once per container.
+ */
+function perContainerTable(input: ReportInput): string[] {
+  const netrecons = input.tools.map((t) => t.id).filter((id) => id.startsWith('netrecon'));
+  const rows: string[] = [];
+  const perSandbox = (tool: string, n: number, phase: string): number | undefined => {
+    const s = input.results.summary(tool, n, phase);
+    return s === undefined ? undefined : s.medianMs / n;
+  };
+  for (const n of input.sizes) {
+    for (const tool of netrecons) {
+      for (const [phase, baseline] of [['add-one', 'setup'], ['remove-one', 'teardown']] as const) {
+        const own = input.results.summary(tool, n, phase)?.medianMs;
+        if (own === undefined) continue;
+        const cells = BASELINES.map((b) => fmt(perSandbox(b, n, baseline)));
+        rows.push(`| ${n} | ${tool} | ${phase} | ${fmt(own)} | ${cells.join(' | ')} |`);
+      }
+    }
+  }
+  if (rows.length === 0) return [];
+  return [
+    '## One more sandbox among N (ms)', '',
+    '| N | netrecon tool | phase | netrecon | floor / sandbox | CNI / sandbox | CNI-masq / sandbox | netavark / sandbox |',
+    '|---:|---|---|---:|---:|---:|---:|---:|',
+    ...rows, '',
+    'netrecon adds one sandbox with `apply --no-prune -f network.yaml -f extra.yaml` and removes it with `delete -f extra.yaml`;',
+    'both read only that sandbox\'s namespace and the host. The baselines\' columns are their setup (teardown) / N in this run:',
+    'what one container costs a runtime calling CNI or netavark once per container; for the floor, a share of its batched setup.', '',
+  ];
+}
+
 function growthTable(input: ReportInput): string[] {
   const sizes = input.sizes;
   const first = sizes[0];
@@ -139,6 +174,6 @@ function errorList(input: ReportInput): string[] {
 
 export function renderReport(input: ReportInput): string {
   const sections = [header(input), toolList(input), ...input.sizes.map((n) => sizeTable(input, n))];
-  sections.push(ratioTable(input), growthTable(input), errorList(input));
+  sections.push(ratioTable(input), perContainerTable(input), growthTable(input), errorList(input));
   return sections.flat().join('\n');
 }

@@ -55,6 +55,15 @@ export const WAIT_NO_PORTS = [
   `while compgen -G '/sys/class/net/*/brport' >/dev/null; do read -r -t 0.002 -u 9 || true; done`,
 ].join('\n');
 
+/** Like WAIT_NO_PORTS, until the bridge has `n` ports left (one sandbox of n + 1 removed); counts with a glob, no fork. */
+export function WAIT_ONE_PORT_GONE(n: number): string {
+  return [
+    `exec 9<>${WORK}/sleep.fifo`,
+    'count() { local p=(/sys/class/net/*/brport); left=${#p[@]}; [ -e "${p[0]}" ] || left=0; }',
+    `while count; [ "$left" -gt ${checkSize(n)} ]; do read -r -t 0.002 -u 9 || true; done`,
+  ].join('\n');
+}
+
 /** `ip -batch` lines deleting every namespace. */
 export function netnsDelBatch(n: number): string {
   return range(n).map((i) => `netns del ${nsName(i)}\n`).join('');

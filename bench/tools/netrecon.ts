@@ -1,19 +1,22 @@
 /**
  * netrecon itself, from the manifests for N sandboxes generated inside the
  * sandbox: cold apply, no-op plan and apply, one address changed (plan and
- * apply), drift repair of one veth deleted by hand, delete. The executable
+ * apply), drift repair of one veth deleted by hand, one more sandbox added
+ * (`apply --no-prune` of it and the network) and removed (`delete` of its own
+ * file), as a runtime calling netrecon once per container would; delete. The executable
  * path reaches the scripts through $BENCH_NETRECON (set by sandbox.ts), never
  * spliced into the script text.
  */
 import { execa } from 'execa';
 import type { Availability, Phase, Tool, ToolContext, TrialSpec } from '../types.js';
-import { GATEWAY, SUBNET_PREFIX, WAIT_NO_PORTS, WORK, checkSize, ipOf, nsName, range, rssWrap } from './common.js';
+import { GATEWAY, SUBNET_PREFIX, WAIT_NO_PORTS, WAIT_ONE_PORT_GONE, WORK, checkSize, ipOf, nsName, range, rssWrap } from './common.js';
 import { isExecutable } from './install.js';
 
 const MANIFESTS = `${WORK}/manifests`;
 const ATTACHMENTS = `${MANIFESTS}/attachments.yaml`;
 const CHANGED = `${WORK}/attachments-changed.yaml`;
-const ARGS = `-f ${MANIFESTS} --state-dir ${WORK}/state`;
+const EXTRA = `${WORK}/extra`;
+const STATE = `--state-dir ${WORK}/state`;
 
 interface Variant {
   readonly id: string;
@@ -28,8 +31,10 @@ function networkYaml(v: Variant): string {
   ].join('\n') + '\n';
 }
 
+const sandboxYaml = (i: number): string => `apiVersion: netrecon.dev/v1\nkind: Sandbox\nmetadata: {name: ${nsName(i)}}\nspec: {mode: private}\n`;
+
 function sandboxesYaml(n: number): string {
-  return range(n).map((i) => `apiVersion: netrecon.dev/v1\nkind: Sandbox\nmetadata: {name: ${nsName(i)}}\nspec: {mode: private}\n`).join('---\n');
+  return range(n).map(sandboxYaml).join('---\n');
 }
 
 function attachmentYaml(i: number, address: string, masq: boolean): string {
@@ -48,13 +53,15 @@ interface RunOptions {
   readonly expectPorts?: number;
   /** Script run after netrecon, inside the timed phase. */
   readonly after?: string;
+  /** The -f arguments; default: every manifest. */
+  readonly files?: string;
 }
 
 /** A timed phase running one netrecon command, checking its exit code, recording its peak RSS. */
 function run(ctx: ToolContext, phase: string, command: string, opts: RunOptions = {}): Phase {
   const expectExit = opts.expectExit ?? 0;
   const rssFile = `${WORK}/rss-${phase}`;
-  const call = `${rssWrap(ctx.timeBin, rssFile)}"$BENCH_NETRECON" ${command} ${ARGS} > /dev/null`;
+  const call = `${rssWrap(ctx.timeBin, rssFile)}"$BENCH_NETRECON" ${command} ${opts.files ?? `-f ${MANIFESTS}`} ${STATE} > /dev/null`;
   const check = `[ "$rc" -eq ${expectExit} ] || { echo "netrecon ${command}: exit $rc, expected ${expectExit}" >&2; exit 1; }`;
   const script = [`rc=0`, `${call} || rc=$?`, check, ...(opts.after === undefined ? [] : [opts.after])].join('\n');
   return {
@@ -78,6 +85,8 @@ function phases(n: number, ctx: ToolContext): Phase[] {
     run(ctx, 'apply-change', 'apply', { expectPorts: n }),
     { name: 'delete-veth', timed: false, expectPorts: n - 1, script: `nsenter --net=/run/netns/${victim} ip link del eth0` },
     run(ctx, 'apply-drift', 'apply', { expectPorts: n }),
+    run(ctx, 'add-one', 'apply --no-prune', { expectPorts: n + 1, files: `-f ${MANIFESTS}/network.yaml -f ${EXTRA}` }),
+    run(ctx, 'remove-one', 'delete', { expectPorts: n, files: `-f ${EXTRA}`, after: WAIT_ONE_PORT_GONE(n) }),
     run(ctx, 'delete', 'delete', { expectPorts: 0, after: WAIT_NO_PORTS }),
   ];
 }
@@ -89,6 +98,8 @@ function trial(v: Variant, n: number, ctx: ToolContext): TrialSpec {
     [`${MANIFESTS}/sandboxes.yaml`]: sandboxesYaml(n),
     [ATTACHMENTS]: attachmentsYaml(n, v.masq),
     [CHANGED]: attachmentsYaml(n, v.masq, 0),
+    // Sandbox number n (the first N are 0..n-1) on the address after the one the change phase uses.
+    [`${EXTRA}/extra.yaml`]: `${sandboxYaml(n)}---\n${attachmentYaml(n, ipOf(n + 1), v.masq)}`,
   };
   return { tool: v.id, n, files, phases: phases(n, ctx) };
 }
