@@ -45,8 +45,32 @@ export class BatchParseError extends Error {
 
 export const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Split concatenated top-level JSON texts ("[...]\n[...]\n") and parse each. */
+/**
+ * Split concatenated top-level JSON texts ("[...]\n[...]\n") and parse each.
+ * `ip -j` prints each command's array on one line, so lines are tried first
+ * (one JSON.parse each, much cheaper than scanning every character); any
+ * other layout goes through the scanner, which also names what is wrong.
+ */
 export function splitJsonValues(text: string): unknown[] {
+  return valuesByLine(text) ?? scanJsonValues(text);
+}
+
+function valuesByLine(text: string): unknown[] | undefined {
+  const values: unknown[] = [];
+  for (const line of text.split('\n')) {
+    const trimmed = line.trim();
+    if (trimmed === '') continue;
+    if (trimmed[0] !== '[' && trimmed[0] !== '{') return undefined;
+    try {
+      values.push(JSON.parse(trimmed));
+    } catch {
+      return undefined;
+    }
+  }
+  return values;
+}
+
+function scanJsonValues(text: string): unknown[] {
   const values: unknown[] = [];
   let depth = 0;
   let start = -1;

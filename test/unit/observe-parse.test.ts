@@ -15,6 +15,10 @@ describe('splitJsonValues', () => {
   it('splits concatenated arrays, brackets inside strings included', () => {
     assert.deepEqual(splitJsonValues('[{"a":"]["}]\n[]\n[{"b":"\\"]"}]\n'), [[{ a: '][' }], [], [{ b: '"]' }]]);
   });
+  it('reads one value per line, and values spread over lines or sharing one', () => {
+    assert.deepEqual(splitJsonValues('[1]\n  \n{"a":[2]}\n'), [[1], { a: [2] }]);
+    assert.deepEqual(splitJsonValues('[1,\n2] [3]\n'), [[1, 2], [3]]);
+  });
   it('rejects text between values and unterminated values', () => {
     assert.throws(() => splitJsonValues('[] x []'), SyntaxError);
     assert.throws(() => splitJsonValues('[[]'), SyntaxError);
