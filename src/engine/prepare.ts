@@ -112,7 +112,14 @@ export function desiredWithAddresses(observed: ObservedState, manifests: Manifes
   if (problems.length > 0) throw new ManifestError(problems);
   const assignments = kept === undefined ? allocation.assignments
     : new Map([...allocation.assignments].filter(([name]) => manifests.attachments.has(name)));
-  const resources = desiredFromManifests({ manifests, assignments, remaining: { manifests: remaining, assignments: allocation.assignments } }).resources;
+  const resources = new Map(desiredFromManifests({ manifests, assignments, remaining: { manifests: remaining, assignments: allocation.assignments } }).resources);
+  if (kept !== undefined) {
+    // A kept sandbox's own hosts file lists its networks' members: rewritten when it exists, never created.
+    const keptOnly = { ...remaining, sandboxes: new Map([...remaining.sandboxes].filter(([name]) => !manifests.sandboxes.has(name))) };
+    for (const f of filesOf({ manifests: keptOnly, assignments: allocation.assignments })) {
+      if (observed.resources.get(f.key)?.type === 'file' && !resources.has(f.key)) resources.set(f.key, f);
+    }
+  }
   return { desired: useExistingVlans(resources, observed), leases: allocation.leases, assignments };
 }
 

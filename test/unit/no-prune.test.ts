@@ -120,3 +120,18 @@ test('what a delete leaves: an attachment goes with its sandbox even when its ma
   assert.deepEqual([...left.manifests.attachments.keys()], ['web-front'], 'db-front went with db: its DNAT and hosts line are not recomputed');
   assert.deepEqual([...left.manifests.networks.keys()], ['front']);
 });
+
+test('a kept sandbox\'s own hosts file learns of a newcomer on its networks: rewritten when it exists, never created', () => {
+  const back = network('10.97.0.0/24', '10.97.0.1').replace('name: front', 'name: back');
+  const front = network('10.98.0.0/24', '10.98.0.1');
+  const onBoth = `${sandbox('db')}---\napiVersion: netrecon.dev/v1\nkind: Attachment\nmetadata: {name: db-back}\nspec: {sandbox: db, network: back}\n`;
+  const { leases, kept } = applyAll(load(front, back, onBoth));
+  const full = desiredWithAddresses(nothing, load(front, back, onBoth), emptyLeaseTable()).desired;
+  const dbHosts = full.get(fileKey('db', 'hosts'));
+  assert.equal(dbHosts?.type === 'file' && dbHosts.target === undefined, true, 'db on two networks has its own hosts file');
+  const observed: ObservedState = { resources: new Map([[fileKey('db', 'hosts'), dbHosts as Resource]]), foreign: new Map() };
+  const web = load(front, sandbox('web'));
+  const r = desiredWithAddresses(observed, web, leases, kept).desired;
+  assert.match(String(content(r, fileKey('db', 'hosts'))), /\tweb\n/, 'db now resolves web');
+  assert.equal(desiredWithAddresses(nothing, web, leases, kept).desired.has(fileKey('db', 'hosts')), false, 'not created when missing');
+});
