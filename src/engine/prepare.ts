@@ -1,19 +1,19 @@
 import type { ManifestSet } from '../model/manifest.js';
 import { ConflictError, EnvironmentError, ManifestError, NetreconError } from '../model/errors.js';
 import type { Plan } from '../model/plan.js';
-import { FIREWALL_KEY, type FileResource, type ObservedState, type Owner, type Resource } from '../model/resource.js';
+import { FIREWALL_KEY, type ObservedState, type Owner, type Resource } from '../model/resource.js';
 import { allocateAddresses, emptyLeaseTable, leasesFromObserved, type LeaseTable } from '../ipam/index.js';
 import { observeFiles, withFiles } from '../observe/files.js';
 import { observeShared } from './shared.js';
 import { appliedWithout, emptyApplied, mergeApplied, readApplied, type AppliedSet } from './applied.js';
 import { observeScope, scopeMissed } from './scope.js';
-import { labelKept, takenFromKept, withKept } from './kept.js';
+import { keptSandboxFiles, labelKept, takenFromKept, withKept } from './kept.js';
 import { sharedResources } from '../reconcile/desired-shared.js';
-import { networkHostsFiles, peerIndex, sandboxFiles } from '../reconcile/desired-files.js';
+import { filesOfSet } from '../reconcile/desired-files.js';
 import { applyTarget, deleteTarget } from '../reconcile/intent.js';
 import { digestObserved, observeState } from '../observe/index.js';
 import { findConflicts, findDeleteConflicts, useExistingVlans } from '../reconcile/conflicts.js';
-import { desiredFromManifests, sandboxNetns } from '../reconcile/desired.js';
+import { desiredFromManifests } from '../reconcile/desired.js';
 import { diffStates } from '../reconcile/diff.js';
 import { planSteps } from '../reconcile/plan.js';
 import { loadLeases, type StateDir } from '../state/index.js';
@@ -113,13 +113,7 @@ export function desiredWithAddresses(observed: ObservedState, manifests: Manifes
   const assignments = kept === undefined ? allocation.assignments
     : new Map([...allocation.assignments].filter(([name]) => manifests.attachments.has(name)));
   const resources = new Map(desiredFromManifests({ manifests, assignments, remaining: { manifests: remaining, assignments: allocation.assignments } }).resources);
-  if (kept !== undefined) {
-    // A kept sandbox's own hosts file lists its networks' members: rewritten when it exists, never created.
-    const keptOnly = { ...remaining, sandboxes: new Map([...remaining.sandboxes].filter(([name]) => !manifests.sandboxes.has(name))) };
-    for (const f of filesOf({ manifests: keptOnly, assignments: allocation.assignments })) {
-      if (observed.resources.get(f.key)?.type === 'file' && !resources.has(f.key)) resources.set(f.key, f);
-    }
-  }
+  if (kept !== undefined) for (const f of keptSandboxFiles(manifests, remaining, allocation.assignments, observed)) if (!resources.has(f.key)) resources.set(f.key, f);
   return { desired: useExistingVlans(resources, observed), leases: allocation.leases, assignments };
 }
 
@@ -138,20 +132,10 @@ function prepareDelete(observed: ObservedState, manifests: ManifestSet, leases: 
   }
   const shared = sharedResources(remaining.manifests, remaining.assignments);
   // Without a record of the last apply, what remains is unknown: its files are left as they are.
-  const refresh = recorded ? { files: filesOf(remaining), owners: ownersOf(remaining.manifests) } : undefined;
+  const refresh = recorded ? { files: filesOfSet(remaining.manifests, remaining.assignments), owners: ownersOf(remaining.manifests) } : undefined;
   const { desired, prune } = deleteTarget(observed.resources, ownersOf(manifests), shared, refresh);
   const plan = checkedPlan(planSteps(diffStates(desired, observed.resources, { prune }), digestObserved(observed)), observed);
   return { plan, desired, observed, leases, prune, leaseSource: 'file', applied: remaining };
-}
-
-/** The hosts and resolv.conf files an apply of `set` would write. */
-function filesOf(set: AppliedSet): FileResource[] {
-  const index = peerIndex(set.manifests as ManifestSet, set.assignments);
-  const sandboxes = [...set.manifests.sandboxes.values()].flatMap((s) => {
-    const ns = sandboxNetns(s);
-    return ns === undefined ? [] : sandboxFiles(s, ns, index);
-  });
-  return [...networkHostsFiles(index), ...sandboxes];
 }
 
 /** Networks to delete that attachments staying behind still use (their veths would lose the bridge). */

@@ -24,7 +24,8 @@ export function observeScope(intent: Intent, manifests: ManifestSet, applied: Ap
       const ns = sandboxNetns(s);
       if (ns !== undefined) names.add(ns);
       // container:<other> lives in the other's namespace.
-      if (s.shareWith !== undefined) for (const o of versions(s.shareWith)) { const shared = sandboxNetns(o); if (shared !== undefined) names.add(shared); }
+      const shared = s.shareWith === undefined ? [] : versions(s.shareWith).map(sandboxNetns);
+      for (const other of shared) if (other !== undefined) names.add(other);
     }
   };
   for (const sandbox of manifests.sandboxes.keys()) addSandbox(sandbox);

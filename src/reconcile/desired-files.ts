@@ -66,6 +66,20 @@ export function sandboxFiles(s: SandboxSpec, ns: string, index: PeerIndex): File
   return out;
 }
 
+/** The namespace a sandbox's interfaces live in, or undefined when it has none of its own. */
+export const sandboxNetns = (s: SandboxSpec): string | undefined =>
+  s.mode === 'private' || s.mode === 'none' ? (s.netns ?? s.name) : undefined;
+
+/** The hosts and resolv.conf files an apply of `m` (with these addresses) writes. */
+export function filesOfSet(m: Pick<ManifestSet, 'networks' | 'sandboxes' | 'attachments'>, assignments: ReadonlyMap<string, Assignment>): FileResource[] {
+  const index = peerIndex(m as ManifestSet, assignments);
+  const sandboxes = [...m.sandboxes.values()].flatMap((s) => {
+    const ns = sandboxNetns(s);
+    return ns === undefined ? [] : sandboxFiles(s, ns, index);
+  });
+  return [...networkHostsFiles(index), ...sandboxes];
+}
+
 /** Parents written "IF.VID": 802.1Q subinterfaces netrecon creates when missing, owned by the first network using them. */
 export function vlanParents(m: ManifestSet): Resource[] {
   const out = new Map<string, VlanResource>();

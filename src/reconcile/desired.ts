@@ -12,7 +12,7 @@ import {
   type RouteResource,
 } from '../model/resource.js';
 import { cidrToString, familyOf, macFromIpv4, parseCidr } from '../util/cidr.js';
-import { networkHostsFiles, peerIndex, sandboxFiles, vlanParents } from './desired-files.js';
+import { networkHostsFiles, peerIndex, sandboxFiles, sandboxNetns, vlanParents } from './desired-files.js';
 import { sharedResources } from './desired-shared.js';
 import { hostVethName } from './names.js';
 
@@ -59,9 +59,7 @@ export function desiredFromManifests(input: DesiredInput): DesiredState {
   return { resources: out };
 }
 
-/** The namespace a sandbox's interfaces live in, or undefined when it has none of its own. */
-export const sandboxNetns = (s: SandboxSpec): string | undefined =>
-  s.mode === 'private' || s.mode === 'none' ? (s.netns ?? s.name) : undefined;
+export { sandboxNetns };
 
 function sandboxResources(s: SandboxSpec): Resource[] {
   const ns = sandboxNetns(s);
