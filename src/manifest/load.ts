@@ -2,7 +2,7 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { diagnosticAt } from '../model/diagnostic.js';
 import type { Diagnostic } from '../model/diagnostic.js';
-import { manifestsFromTexts, sizeVerdict } from './texts.js';
+import { manifestsFromTexts, sizeBudget } from './texts.js';
 import type { LoadResult, ManifestText } from './texts.js';
 import type { KnownObjects } from './semantic/index.js';
 
@@ -46,17 +46,12 @@ async function expandPaths(paths: readonly string[], out: Diagnostic[]): Promise
 
 async function readAll(files: readonly string[], out: Diagnostic[]): Promise<ManifestText[]> {
   const texts: ManifestText[] = [];
-  let total = 0;
+  const admit = sizeBudget();
   for (const file of files) {
     try {
-      const size = (await stat(file)).size;
-      const verdict = sizeVerdict(file, size, total);
-      if (!verdict.ok) {
-        out.push(verdict.diagnostic);
-        if (verdict.stop) break;
-        continue;
-      }
-      total += size;
+      const verdict = admit(file, (await stat(file)).size, out);
+      if (verdict === 'stop') break;
+      if (verdict === 'skip') continue;
       texts.push({ file, text: await readFile(file, 'utf8') });
     } catch (e: unknown) {
       out.push(problem(file, `cannot read ${file}: ${reason(e)}`));

@@ -13,20 +13,28 @@ export const READ_LIMITS = { maxFileBytes: 4 * 1024 * 1024, maxTotalBytes: 32 * 
 const MIB = 1024 * 1024;
 
 /**
- * Whether a manifest of `bytes` may be read after `before` bytes of others:
- * too large a file is skipped (the rest are still read), too much in all
- * stops the load. Shared by loadManifests (sizes from stat, before reading)
- * and manifestsFromTexts.
+ * The size limits of one load, as a running budget: `admit` says whether a
+ * manifest of `bytes` may be read ('read', counted), is too large and is
+ * skipped while the rest are still read ('skip'), or brings the total over
+ * the limit and stops the load ('stop'); the last two add a diagnostic to
+ * `out`. Shared by loadManifests (sizes from stat, before reading) and
+ * manifestsFromTexts.
  */
-export function sizeVerdict(file: string, bytes: number, before: number): { ok: true } | { ok: false; diagnostic: Diagnostic; stop: boolean } {
-  const at = { file, line: 1, col: 1 };
-  if (bytes > READ_LIMITS.maxFileBytes) {
-    return { ok: false, stop: false, diagnostic: diagnosticAt(at, 'limit', `file is ${(bytes / MIB).toFixed(1)} MiB; the limit is ${READ_LIMITS.maxFileBytes / MIB} MiB a file`) };
-  }
-  if (before + bytes > READ_LIMITS.maxTotalBytes) {
-    return { ok: false, stop: true, diagnostic: diagnosticAt(at, 'limit', `manifests exceed ${READ_LIMITS.maxTotalBytes / MIB} MiB in total; not read from this file on`) };
-  }
-  return { ok: true };
+export function sizeBudget(): (file: string, bytes: number, out: Diagnostic[]) => 'read' | 'skip' | 'stop' {
+  let total = 0;
+  return (file, bytes, out) => {
+    const at = { file, line: 1, col: 1 };
+    if (bytes > READ_LIMITS.maxFileBytes) {
+      out.push(diagnosticAt(at, 'limit', `file is ${(bytes / MIB).toFixed(1)} MiB; the limit is ${READ_LIMITS.maxFileBytes / MIB} MiB a file`));
+      return 'skip';
+    }
+    if (total + bytes > READ_LIMITS.maxTotalBytes) {
+      out.push(diagnosticAt(at, 'limit', `manifests exceed ${READ_LIMITS.maxTotalBytes / MIB} MiB in total; not read from this file on`));
+      return 'stop';
+    }
+    total += bytes;
+    return 'read';
+  };
 }
 
 export type LoadResult = { ok: true; set: ManifestSet } | { ok: false; diagnostics: Diagnostic[] };
@@ -46,18 +54,13 @@ export function manifestsFromTexts(files: readonly ManifestText[], options: { re
   const diagnostics: Diagnostic[] = [];
   const docs: ParsedDoc[] = [];
   let budget: number = PARSE_LIMITS.maxDocuments;
-  let total = 0;
+  const admit = sizeBudget();
   for (const { file, text } of files) {
     // loadManifests checks sizes before it reads a file; texts handed in
     // directly are held to the same limits, before any parsing.
-    const bytes = Buffer.byteLength(text);
-    const size = sizeVerdict(file, bytes, total);
-    if (!size.ok) {
-      diagnostics.push(size.diagnostic);
-      if (size.stop) break;
-      continue;
-    }
-    total += bytes;
+    const verdict = admit(file, Buffer.byteLength(text), diagnostics);
+    if (verdict === 'stop') break;
+    if (verdict === 'skip') continue;
     const parsed = parseManifestText({ file, text, budget }, diagnostics);
     budget -= parsed.count;
     docs.push(...parsed.docs);
