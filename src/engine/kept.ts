@@ -8,16 +8,16 @@ import { diagnosticAt, type Diagnostic } from '../model/diagnostic.js';
 import type { ManifestSet } from '../model/manifest.js';
 import { shortRef } from '../manifest/positions.js';
 import type { Assignment } from '../reconcile/desired.js';
-import { filesOfSet } from '../reconcile/desired-files.js';
-import { HOST_NS, type FileResource, type ObservedState } from '../model/resource.js';
+import { filesOfSandboxes, peerIndex } from '../reconcile/desired-files.js';
+import type { FileResource, ObservedState } from '../model/resource.js';
 import { mergeApplied, type AppliedSet } from './applied.js';
 
 const KEPT = 'an earlier apply made it and --no-prune keeps it';
 
 /** The own hosts files of kept sandboxes (they list their networks' members): rewritten when they exist, never created. */
 export function keptSandboxFiles(manifests: ManifestSet, remaining: ManifestSet, assignments: ReadonlyMap<string, Assignment>, observed: ObservedState): FileResource[] {
-  const keptOnly = { ...remaining, sandboxes: new Map([...remaining.sandboxes].filter(([name]) => !manifests.sandboxes.has(name))) };
-  return filesOfSet(keptOnly, assignments).filter((f) => f.ns !== HOST_NS && observed.resources.get(f.key)?.type === 'file');
+  const kept = [...remaining.sandboxes.values()].filter((s) => !manifests.sandboxes.has(s.name));
+  return filesOfSandboxes(kept, peerIndex(remaining, assignments)).filter((f) => observed.resources.get(f.key)?.type === 'file');
 }
 
 /** This apply's objects over the kept ones (this apply wins a name). */

@@ -56,7 +56,7 @@ export async function observe(deps: EngineDeps, state?: StateDir, scope?: readon
 /** Read everything, then call the pure planner once. */
 export async function prepare(deps: EngineDeps, state: StateDir | undefined, manifests: ManifestSet, intent: Intent, pending?: ReadonlySet<string>): Promise<Prepared> {
   const t0 = performance.now();
-  const [onFile, recorded] = await Promise.all([state ? loadLeases(state) : { status: 'missing' as const }, readApplied(state)]);
+  const [onFile, recorded] = await Promise.all([leasesOnFile(state), readApplied(state)]);
   const { observed, scope } = await observeFor(deps, state, observeScope(intent, manifests, recorded, onFile.status === 'ok'), manifests);
   deps.logger.debug({ ms: Math.round(performance.now() - t0), resources: observed.resources.size, namespaces: scope?.length ?? 'all' }, 'observed');
   const { leases: prior, source } = leasesFrom(deps, onFile, observed, manifests);
@@ -160,11 +160,13 @@ export function ownersOf(m: Pick<ManifestSet, 'networks' | 'sandboxes' | 'attach
 }
 
 export async function priorLeases(deps: EngineDeps, state: StateDir | undefined, observed: ObservedState, manifests: ManifestSet) {
-  return leasesFrom(deps, state ? await loadLeases(state) : { status: 'missing' }, observed, manifests);
+  return leasesFrom(deps, await leasesOnFile(state), observed, manifests);
 }
 
+const leasesOnFile = (state: StateDir | undefined): ReturnType<typeof loadLeases> => (state ? loadLeases(state) : Promise.resolve({ status: 'missing' }));
+
 /** The lease file's table, or one rebuilt from live state (all of it: only a full observation may rebuild). */
-function leasesFrom(deps: EngineDeps, loaded: Awaited<ReturnType<typeof loadLeases>> | { status: 'missing' }, observed: ObservedState, manifests: ManifestSet) {
+function leasesFrom(deps: EngineDeps, loaded: Awaited<ReturnType<typeof loadLeases>>, observed: ObservedState, manifests: ManifestSet) {
   if (loaded.status === 'ok') return { leases: loaded.value, source: 'file' as const };
   if (loaded.status === 'corrupt') deps.logger.warn({ reason: loaded.reason }, 'lease file is corrupt; rebuilding leases from live state');
   const rebuilt = leasesFromObserved(observed, manifests);

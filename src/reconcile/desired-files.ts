@@ -70,14 +70,17 @@ export function sandboxFiles(s: SandboxSpec, ns: string, index: PeerIndex): File
 export const sandboxNetns = (s: SandboxSpec): string | undefined =>
   s.mode === 'private' || s.mode === 'none' ? (s.netns ?? s.name) : undefined;
 
-/** The hosts and resolv.conf files an apply of `m` (with these addresses) writes. */
-export function filesOfSet(m: Pick<ManifestSet, 'networks' | 'sandboxes' | 'attachments'>, assignments: ReadonlyMap<string, Assignment>): FileResource[] {
-  const index = peerIndex(m as ManifestSet, assignments);
-  const sandboxes = [...m.sandboxes.values()].flatMap((s) => {
+/** The files of these sandboxes (those with a namespace of their own). */
+export const filesOfSandboxes = (sandboxes: Iterable<SandboxSpec>, index: PeerIndex): FileResource[] =>
+  [...sandboxes].flatMap((s) => {
     const ns = sandboxNetns(s);
     return ns === undefined ? [] : sandboxFiles(s, ns, index);
   });
-  return [...networkHostsFiles(index), ...sandboxes];
+
+/** The hosts and resolv.conf files an apply of `m` (with these addresses) writes. */
+export function filesOfSet(m: Pick<ManifestSet, 'networks' | 'sandboxes' | 'attachments'>, assignments: ReadonlyMap<string, Assignment>): FileResource[] {
+  const index = peerIndex(m as ManifestSet, assignments);
+  return [...networkHostsFiles(index), ...filesOfSandboxes(m.sandboxes.values(), index)];
 }
 
 /** Parents written "IF.VID": 802.1Q subinterfaces netrecon creates when missing, owned by the first network using them. */

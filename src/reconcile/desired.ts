@@ -12,7 +12,7 @@ import {
   type RouteResource,
 } from '../model/resource.js';
 import { cidrToString, familyOf, macFromIpv4, parseCidr } from '../util/cidr.js';
-import { networkHostsFiles, peerIndex, sandboxFiles, sandboxNetns, vlanParents } from './desired-files.js';
+import { filesOfSandboxes, networkHostsFiles, peerIndex, sandboxNetns, vlanParents } from './desired-files.js';
 import { sharedResources } from './desired-shared.js';
 import { hostVethName } from './names.js';
 
@@ -44,9 +44,8 @@ export function desiredFromManifests(input: DesiredInput): DesiredState {
   const peers = peerIndex(remaining.manifests, remaining.assignments);
   for (const sandbox of input.manifests.sandboxes.values()) {
     sandboxResources(sandbox).forEach(add);
-    const ns = sandboxNetns(sandbox);
-    if (ns !== undefined) sandboxFiles(sandbox, ns, peers).forEach(add);
   }
+  filesOfSandboxes(input.manifests.sandboxes.values(), peers).forEach(add);
   networkHostsFiles(peers).forEach(add);
   for (const network of input.manifests.networks.values()) networkResources(network).forEach(add);
   vlanParents(input.manifests).forEach(add);
