@@ -1,5 +1,6 @@
 import type { AttachmentSpec, ManifestSet, NetworkSpec, SandboxSpec } from '../model/manifest.js';
 import type { Assignment } from '../reconcile/desired.js';
+import { sandboxNetns } from '../reconcile/desired-files.js';
 import type { StateDir } from '../state/index.js';
 
 /**
@@ -15,6 +16,8 @@ export interface AppliedRecord {
   readonly sandboxes: readonly SandboxSpec[];
   readonly attachments: readonly AttachmentSpec[];
   readonly assignments: Readonly<Record<string, Assignment>>;
+  /** Per sandbox, namespaces it had before an apply --no-prune gave it another one (kept, so still its own). */
+  readonly leftBehind?: Readonly<Record<string, readonly string[]>>;
 }
 
 const isApplied = (x: unknown): x is AppliedRecord =>
@@ -24,6 +27,8 @@ const isApplied = (x: unknown): x is AppliedRecord =>
 export interface AppliedSet {
   readonly manifests: Pick<ManifestSet, 'networks' | 'sandboxes' | 'attachments'>;
   readonly assignments: ReadonlyMap<string, Assignment>;
+  /** See AppliedRecord.leftBehind; absent when no sandbox left a namespace behind. */
+  readonly leftBehind?: ReadonlyMap<string, readonly string[]>;
 }
 
 const byName = <T extends { name: string }>(xs: readonly T[]): Map<string, T> => new Map(xs.map((x) => [x.name, x]));
@@ -36,7 +41,16 @@ export async function readApplied(state: StateDir | undefined): Promise<AppliedS
   return {
     manifests: { networks: byName(v.networks), sandboxes: byName(v.sandboxes), attachments: byName(v.attachments) },
     assignments: new Map(Object.entries(v.assignments)),
+    ...leftBehindOf(v.leftBehind),
   };
+}
+
+const isNameList = (x: unknown): x is string[] => Array.isArray(x) && x.every((n) => typeof n === 'string');
+
+function leftBehindOf(recorded: unknown): Pick<AppliedSet, 'leftBehind'> {
+  if (typeof recorded !== 'object' || recorded === null) return {};
+  const entries = Object.entries(recorded).filter((e): e is [string, string[]] => isNameList(e[1]) && e[1].length > 0);
+  return entries.length === 0 ? {} : { leftBehind: new Map(entries) };
 }
 
 export const emptyApplied = (): AppliedSet => ({ manifests: { networks: new Map(), sandboxes: new Map(), attachments: new Map() }, assignments: new Map() });
@@ -57,22 +71,39 @@ export function appliedWithout(applied: AppliedSet, removed: ManifestSet): Appli
       attachments: keep(keep(attachments, removed.attachments), onRemovedSandbox),
     },
     assignments: applied.assignments,
+    ...(applied.leftBehind === undefined ? {} : nonEmpty(keep(applied.leftBehind, removed.sandboxes))),
   };
 }
+
+const nonEmpty = (m: ReadonlyMap<string, readonly string[]>): Pick<AppliedSet, 'leftBehind'> => (m.size === 0 ? {} : { leftBehind: m });
 
 export async function saveApplied(state: StateDir, set: AppliedSet): Promise<void> {
   const { networks, sandboxes, attachments } = set.manifests;
   const record: AppliedRecord = {
     version: 1, networks: [...networks.values()], sandboxes: [...sandboxes.values()], attachments: [...attachments.values()],
     assignments: Object.fromEntries(set.assignments),
+    ...(set.leftBehind === undefined ? {} : { leftBehind: Object.fromEntries(set.leftBehind) }),
   };
   await state.writeJson(APPLIED_FILE, record);
 }
 
-/** Merge for --no-prune: objects applied before stay recorded unless redefined. */
+/**
+ * Merge for --no-prune: objects applied before stay recorded unless
+ * redefined. A redefined sandbox whose namespace changed keeps the old one
+ * (nothing is pruned), so the record remembers it: a scoped delete of the
+ * sandbox reads it too.
+ */
 export function mergeApplied(older: AppliedSet, newer: AppliedSet): AppliedSet {
   const merge = <T>(a: ReadonlyMap<string, T>, b: ReadonlyMap<string, T>): Map<string, T> => new Map([...a, ...b]);
+  const leftBehind = new Map(older.leftBehind);
+  for (const [name, was] of older.manifests.sandboxes) {
+    const now = newer.manifests.sandboxes.get(name);
+    const [before, after] = [sandboxNetns(was), now === undefined ? undefined : sandboxNetns(now)];
+    if (now === undefined || before === undefined || before === after) continue;
+    leftBehind.set(name, [...new Set([...(leftBehind.get(name) ?? []), before])].filter((ns) => ns !== after).sort());
+  }
   return {
+    ...nonEmpty(leftBehind),
     manifests: {
       networks: merge(older.manifests.networks, newer.manifests.networks),
       sandboxes: merge(older.manifests.sandboxes, newer.manifests.sandboxes),

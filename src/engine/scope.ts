@@ -5,6 +5,8 @@
  * as a runtime calling netrecon once per container needs. Everything else
  * (an apply that prunes, anything without a trustworthy record of the last
  * apply or without the lease file, which a rebuild would need) reads all.
+ * A sandbox's namespaces are the one it has now, the one at the last apply,
+ * and any an apply --no-prune left behind when it gave the sandbox another.
  * Pure.
  */
 import type { ManifestSet, SandboxSpec } from '../model/manifest.js';
@@ -27,6 +29,7 @@ export function observeScope(intent: Intent, manifests: ManifestSet, applied: Ap
       const shared = s.shareWith === undefined ? [] : versions(s.shareWith).map(sandboxNetns);
       for (const other of shared) if (other !== undefined) names.add(other);
     }
+    for (const ns of applied.leftBehind?.get(sandbox) ?? []) names.add(ns);
   };
   for (const sandbox of manifests.sandboxes.keys()) addSandbox(sandbox);
   for (const a of manifests.attachments.values()) {

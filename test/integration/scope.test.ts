@@ -101,3 +101,22 @@ test('deleting a sandbox by its own document takes its attachment\'s published p
   const plan = await sb.netrecon(['plan', '-f', NETWORK, '-f', fixture('default-bridge', 'web.yaml'), '--detailed-exitcode']);
   assert.deepEqual([plan.exitCode, plan.stdout.trim()], [0, 'No changes.'], plan.stderr);
 });
+
+test('a namespace apply --no-prune left behind when it gave a sandbox another one goes with the sandbox\'s delete', async (t) => {
+  const sb = await sandboxFor(t);
+  if (sb === undefined) return;
+  const empty = await sb.normalisedSnapshot();
+  const solo = (netns: string): Record<string, string> =>
+    ({ 'solo.yaml': `apiVersion: netrecon.dev/v1\nkind: Sandbox\nmetadata: {name: solo}\nspec: {netns: ${netns}}\n` });
+  await sb.netreconOk(['apply', '-f', await sb.writeFiles('a', solo('solo-a'))]);
+  const b = await sb.writeFiles('b', solo('solo-b'));
+  await sb.netreconOk(['apply', '--no-prune', '-f', b]);
+  const named = Object.keys((await sb.normalisedSnapshot()).namespaces).filter((ns) => ns.startsWith('solo-')).sort();
+  assert.deepEqual(named, ['solo-a', 'solo-b'], '--no-prune kept the old namespace');
+
+  const deleted = await sb.netreconOk(['delete', '-f', b, '--log-level', 'debug']);
+  assert.deepEqual(namespacesRead(deleted.stderr), ['2'], deleted.stderr);
+  assert.match(deleted.stdout, /^- netns\/solo-a$/m, deleted.stdout);
+  assert.match(deleted.stdout, /^- netns\/solo-b$/m, deleted.stdout);
+  assert.deepEqual(await sb.normalisedSnapshot(), empty, 'nothing left');
+});
