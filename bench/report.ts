@@ -92,6 +92,14 @@ function ratio(input: ReportInput, n: number, a: [string, string], b: [string, s
   return x === undefined || y === undefined ? 'n/a' : `${(x.medianMs / y.medianMs).toFixed(2)}x`;
 }
 
+/** netrecon's delete against the floor's parallel read plus its teardown (sum of medians). */
+function readThenDelete(input: ReportInput, n: number, tool: string): string {
+  const own = input.results.summary(tool, n, 'delete');
+  const read = input.results.summary('floor', n, 'read-parallel');
+  const teardown = input.results.summary('floor', n, 'teardown');
+  return own === undefined || read === undefined || teardown === undefined ? 'n/a' : `${(own.medianMs / (read.medianMs + teardown.medianMs)).toFixed(2)}x`;
+}
+
 function ratioTable(input: ReportInput): string[] {
   const lines = ['## Ratios (netrecon / baseline, medians)', ''];
   lines.push('| N | netrecon tool | comparison | / floor | / CNI | / CNI-masq | / netavark |', '|---:|---|---|---:|---:|---:|---:|');
@@ -102,9 +110,14 @@ function ratioTable(input: ReportInput): string[] {
         const cells = BASELINES.map((b) => (b !== 'floor' && c.baseline === 'read' ? '' : ratio(input, n, [tool, c.phase], [b, c.baseline])));
         lines.push(`| ${n} | ${tool} | ${c.label} | ${cells.join(' | ')} |`);
       }
+      lines.push(`| ${n} | ${tool} | delete vs parallel read + teardown | ${readThenDelete(input, n, tool)} | | | |`);
     }
   }
-  lines.push('', 'The floor has no `read` equivalent for CNI/netavark; `n/a` means a side was not measured.', '');
+  lines.push(
+    '', 'The floor has no `read` equivalent for CNI/netavark; `n/a` means a side was not measured.',
+    '"Parallel read + teardown" is the floor of a delete that reads every namespace before removing it (as netrecon\'s',
+    'does, to refuse a namespace holding links it does not own and to roll a failure back exactly): the floor\'s',
+    '`read-parallel` plus its `teardown`, medians of the same run.', '');
   return lines;
 }
 

@@ -9,7 +9,7 @@
  */
 import { execa } from 'execa';
 import type { Phase, Tool, TrialSpec } from '../types.js';
-import { GATEWAY, SUBNET_PREFIX, WAIT_NO_PORTS, WORK, forEach, ipOf, macOf, netnsDelBatch, nsName, range } from './common.js';
+import { GATEWAY, SUBNET_PREFIX, WAIT_NO_PORTS, WORK, checkSize, forEach, ipOf, macOf, netnsDelBatch, nsName, range } from './common.js';
 
 const BRIDGE = 'nrbench0';
 
@@ -50,8 +50,26 @@ function readPhase(n: number): Phase {
   return { name: 'read', timed: true, settle: true, script: script.join('\n') };
 }
 
+/**
+ * The same reads, 2 x cores at a time (as netrecon reads): what any tool
+ * that reads every namespace before changing it must pay at least. With the
+ * teardown it is the floor of a delete that reads first (see the ratios).
+ */
+function parallelReadPhase(n: number): Phase {
+  const read = `ip -j -d -batch - < ${WORK}/read.batch > /dev/null`;
+  const script = [
+    'streams=$((2 * $(nproc)))',
+    `${read} &`,
+    'for ((s = 0; s < streams; s++)); do',
+    `  ( for ((i = s; i < ${checkSize(n)}; i += streams)); do nsenter --net=/run/netns/b$i ${read}; done ) &`,
+    'done',
+    'wait',
+  ];
+  return { name: 'read-parallel', timed: true, settle: true, script: script.join('\n') };
+}
+
 function trial(id: string, n: number, teardown: Phase): TrialSpec {
-  const phases = id === 'floor' ? [setupPhase(n), readPhase(n), teardown] : [setupPhase(n), teardown];
+  const phases = id === 'floor' ? [setupPhase(n), readPhase(n), parallelReadPhase(n), teardown] : [setupPhase(n), teardown];
   return { tool: id, n, files: setupFiles(n), phases };
 }
 
@@ -63,7 +81,7 @@ async function iprouteVersion(): Promise<string> {
 export const floorTool: Tool = {
   id: 'floor',
   description:
-    'one `ip -batch` (netns add, bridge, `link add vbI type veth peer name eth0 address MAC netns bI`, enslave+up), then one `nsenter --net=/run/netns/bI ip -batch` per netns (lo up, eth0 up, addr, default route); read = one `ip -j -d -batch -` (link/addr/route) for the root netns and per netns via nsenter; teardown = one `ip -batch` of `netns del`, timed until the bridge has no ports',
+    'one `ip -batch` (netns add, bridge, `link add vbI type veth peer name eth0 address MAC netns bI`, enslave+up), then one `nsenter --net=/run/netns/bI ip -batch` per netns (lo up, eth0 up, addr, default route); read = one `ip -j -d -batch -` (link/addr/route) for the root netns and per netns via nsenter, one after another; read-parallel = the same reads in 2 x nproc parallel streams; teardown = one `ip -batch` of `netns del`, timed until the bridge has no ports',
   available: async () => ({ ok: true, version: await iprouteVersion() }),
   trial: (n) =>
     trial('floor', n, { name: 'teardown', timed: true, expectPorts: 0, script: `ip -batch ${WORK}/netns-del.batch\n${WAIT_NO_PORTS}` }),
