@@ -1,6 +1,6 @@
 import type { ManifestSet, SandboxMode } from '../model/manifest.js';
 import type { StateDir } from '../state/index.js';
-import { sandboxNetns } from '../reconcile/desired.js';
+import { sandboxNetns } from '../reconcile/desired-files.js';
 
 /**
  * What netrecon remembers about sandboxes that leave no mark in the kernel

@@ -11,7 +11,7 @@
  */
 import type { ManifestSet, SandboxSpec } from '../model/manifest.js';
 import type { ObservedState } from '../model/resource.js';
-import { sandboxNetns } from '../reconcile/desired.js';
+import { sandboxNetns } from '../reconcile/desired-files.js';
 import type { AppliedSet } from './applied.js';
 import type { Intent } from './prepare.js';
 

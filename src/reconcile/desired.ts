@@ -58,8 +58,6 @@ export function desiredFromManifests(input: DesiredInput): DesiredState {
   return { resources: out };
 }
 
-export { sandboxNetns };
-
 function sandboxResources(s: SandboxSpec): Resource[] {
   const ns = sandboxNetns(s);
   if (ns === undefined) return [];
