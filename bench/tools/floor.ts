@@ -43,10 +43,12 @@ function setupPhase(n: number): Phase {
   return { name: 'setup', timed: true, expectPorts: n, script: script.join('\n') };
 }
 
+/** One batched JSON read of the namespace it runs in. */
+const READ = `ip -j -d -batch - < ${WORK}/read.batch > /dev/null`;
+
 /** The no-op plan floor: one batched JSON read of the root netns and of every namespace. */
 function readPhase(n: number): Phase {
-  const read = `ip -j -d -batch - < ${WORK}/read.batch > /dev/null`;
-  const script = [read, forEach(n, `nsenter --net=/run/netns/b$i ${read}`)];
+  const script = [READ, forEach(n, `nsenter --net=/run/netns/b$i ${READ}`)];
   return { name: 'read', timed: true, settle: true, script: script.join('\n') };
 }
 
@@ -56,12 +58,11 @@ function readPhase(n: number): Phase {
  * teardown it is the floor of a delete that reads first (see the ratios).
  */
 function parallelReadPhase(n: number): Phase {
-  const read = `ip -j -d -batch - < ${WORK}/read.batch > /dev/null`;
   const script = [
     'streams=$((2 * $(nproc)))',
-    `${read} &`,
+    `${READ} &`,
     'for ((s = 0; s < streams; s++)); do',
-    `  ( for ((i = s; i < ${checkSize(n)}; i += streams)); do nsenter --net=/run/netns/b$i ${read}; done ) &`,
+    `  ( for ((i = s; i < ${checkSize(n)}; i += streams)); do nsenter --net=/run/netns/b$i ${READ}; done ) &`,
     'done',
     'wait',
   ];
