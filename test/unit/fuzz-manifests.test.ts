@@ -31,7 +31,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { parseAllDocuments, stringify } from 'yaml';
 import { allocateAddresses, emptyLeaseTable } from '../../src/ipam/index.js';
-import { manifestsFromTexts, type LoadResult, type ManifestText } from '../../src/manifest/index.js';
+import { manifestsFromTexts, READ_LIMITS, type LoadResult, type ManifestText } from '../../src/manifest/index.js';
 import type { ManifestSet } from '../../src/model/manifest.js';
 import type { Command, Plan } from '../../src/model/plan.js';
 import type { Resource } from '../../src/model/resource.js';
@@ -295,6 +295,16 @@ function safeStringify(doc: Json): string {
   }
 }
 
+/**
+ * Copies of `t`, at most `n`, as long as the text stays under twice the
+ * loader's file limit (so refusal by size is still reached). Up to three
+ * damages compound: 60 copies of a text already holding the 1 MiB scalar,
+ * copied 60 times again, would exceed V8's longest string and fail the
+ * generator itself.
+ */
+const copies = (t: string, n: number): string =>
+  Array.from({ length: Math.max(1, Math.min(n, Math.floor((2 * READ_LIMITS.maxFileBytes) / Math.max(1, t.length)))) }, () => t).join('\n---\n');
+
 /** Text-level damage to a valid fixture: insertions, truncation, duplicated keys, alias bombs, many documents, tabs, BOM. */
 const textDamage = fc.oneof(
   fc.record({ at: fc.nat(), s: fc.oneof(hostile, fc.string({ maxLength: 8, unit: 'binary' })) }).map(({ at, s }) => (t: string) => t.slice(0, at % (t.length + 1)) + s + t.slice(at % (t.length + 1))),
@@ -302,7 +312,7 @@ const textDamage = fc.oneof(
   fc.nat().map((at) => (t: string) => { const lines = t.split('\n'); const i = at % lines.length; lines.splice(i, 0, lines[i] ?? ''); return lines.join('\n'); }),
   fc.constant((t: string) => `a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n---\n${t}`),
   fc.constant((t: string) => `${t}\n${'---\n'.repeat(12_000)}`),
-  fc.integer({ min: 2, max: 60 }).map((n) => (t: string) => Array.from({ length: n }, () => t).join('\n---\n')),
+  fc.integer({ min: 2, max: 60 }).map((n) => (t: string) => copies(t, n)),
   fc.constant((t: string) => t.replace(/^ {2}/gm, '\t')),
   fc.constant((t: string) => `\uFEFF${t}`),
   fc.integer({ min: 90, max: 3000 }).map((d) => (t: string) => `${t}\n---\n${'['.repeat(d)}1${']'.repeat(d)}\n`),
