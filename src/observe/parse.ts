@@ -3,7 +3,7 @@
  * Tolerant with the kernel: unknown fields are ignored, missing optional
  * fields stay undefined, entries without the identifying field are skipped.
  */
-import { bigintToIp, ipToBigint, isIp, parseCidr, cidrToString, type Family } from '../util/cidr.js';
+import { canonicalIp, isIp, parseCidr, cidrToString, type Family } from '../util/cidr.js';
 import { isObject, type JsonObject } from './ipjson.js';
 
 export interface IpLink {
@@ -94,8 +94,6 @@ export function linkFromIpJson(o: JsonObject): IpLink | undefined {
 
 export const linksFromIpJson = (entries: readonly JsonObject[]): IpLink[] =>
   entries.flatMap((o) => linkFromIpJson(o) ?? []);
-
-const canonicalIp = (ip: string): string => bigintToIp(ipToBigint(ip), ip.includes(':') ? 6 : 4);
 
 /** `addr show` entries (links with addr_info) → one IpAddr per inet/inet6 address. */
 export function addrsFromIpJson(entries: readonly JsonObject[]): IpAddr[] {

@@ -15,9 +15,24 @@ export interface Cidr {
 
 const bitsOf = (family: Family): number => (family === 4 ? 32 : 128);
 
-export const isIp = (text: string): boolean => ipaddr.IPv4.isValidFourPartDecimal(text) || (text.includes(':') && ipaddr.IPv6.isValid(text));
+/**
+ * Dispatch on the colon first: ipaddr.js's IPv4 check throws and catches
+ * internally on IPv6 text, ten times the cost of the IPv6 check itself (an
+ * observation of N sandboxes parses about 3N IPv6 link-local addresses).
+ */
+export const isIp = (text: string): boolean => (text.includes(':') ? ipaddr.IPv6.isValid(text) : ipaddr.IPv4.isValidFourPartDecimal(text));
 
 export const familyOf = (ip: string): Family => (ip.includes(':') ? 6 : 4);
+
+/**
+ * The one text form of an address: four-part decimal for IPv4, RFC 5952
+ * (lower case, longest zero run compressed) for IPv6. A valid four-part
+ * decimal address is already canonical; IPv6 goes through ipaddr.js's bytes
+ * (which drop a zone index) without the bigint round trip.
+ */
+export const canonicalIp = (ip: string): string =>
+  (ip.includes(':') ? ipaddr.fromByteArray(ipaddr.IPv6.parse(ip).toByteArray()).toString()
+    : ipaddr.IPv4.isValidFourPartDecimal(ip) ? ip : bigintToIp(ipToBigint(ip), 4));
 
 export function ipToBigint(ip: string): bigint {
   const bytes = ipaddr.parse(ip).toByteArray();

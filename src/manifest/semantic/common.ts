@@ -1,7 +1,7 @@
 import { diagnosticAt } from '../../model/diagnostic.js';
 import type { Diagnostic } from '../../model/diagnostic.js';
 import type { SourceRef } from '../../model/manifest.js';
-import { bigintToIp, cidrToString, contains, familyOf, ipToBigint, isIp, isReservedInSubnet } from '../../util/cidr.js';
+import { bigintToIp, canonicalIp, cidrToString, contains, familyOf, ipToBigint, isIp, isReservedInSubnet } from '../../util/cidr.js';
 import type { Cidr } from '../../util/cidr.js';
 import { fieldPath, shortRef } from '../positions.js';
 import type { FieldPath, Locate } from '../positions.js';
@@ -48,4 +48,4 @@ export function hostAddressProblem(subnet: Cidr, ip: string): string | undefined
 }
 
 /** The usual text of an address ("FD00:0::1" -> "fd00::1"); text that is no address stays as it is. */
-export const normalizeIp = (ip: string): string => (isIp(ip) ? bigintToIp(ipToBigint(ip), familyOf(ip)) : ip);
+export const normalizeIp = (ip: string): string => (isIp(ip) ? canonicalIp(ip) : ip);
