@@ -27,9 +27,13 @@ const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const permissionError = (message: string): NetreconError => new NetreconError('state-dir-permissions', message);
 
 /**
- * Opens the state directory, creating it when asked. Refuses one that other
- * users could read or write, or that belongs to someone else: leases, the
- * journal and the lock decide what netrecon does to the host.
+ * Opens the state directory, creating it when asked. Refuses one that
+ * belongs to someone else, or that others could write to without the sticky
+ * bit (they could replace the leases, the journal or the lock, which decide
+ * what netrecon does to the host). A directory others can only read (0755,
+ * what `mkdir` makes) is fine: every file in it is 0600. So is a sticky one
+ * (1777, what a bare `mount -t tmpfs` makes): there each file is read only
+ * when netrecon's own user owns it (see json.ts).
  */
 export async function openStateDir(dir: string, options: OpenOptions): Promise<StateDir> {
   const path = resolve(dir);
@@ -67,9 +71,11 @@ function checkPrivate(path: string, info: Stats): void {
   if (uid !== undefined && info.uid !== uid) {
     throw permissionError(`state directory ${path} is owned by uid ${info.uid}, not by the current user (uid ${uid}); fix with: chown ${uid} ${path}, or run as its owner`);
   }
-  const mode = info.mode & 0o777;
-  if ((mode & 0o077) !== 0) {
-    throw permissionError(`state directory ${path} is accessible by group or others (mode ${mode.toString(8).padStart(4, '0')}); fix with: chmod 700 ${path}`);
+  const mode = info.mode & 0o7777;
+  const writableByOthers = (mode & 0o022) !== 0;
+  if (writableByOthers && (mode & 0o1000) === 0) {
+    const octal = mode.toString(8).padStart(4, '0');
+    throw permissionError(`state directory ${path} can be written by group or others (mode ${octal}) without the sticky bit; fix with: chmod 700 ${path}`);
   }
 }
 

@@ -1,4 +1,4 @@
-import { open, readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { errorMessage, NetreconError } from '../model/errors.js';
@@ -22,14 +22,36 @@ export const errnoOf = (e: unknown): string | undefined =>
 const ioError = (action: string, path: string, e: unknown): NetreconError =>
   new NetreconError('state-io', `cannot ${action} ${path}: ${errorMessage(e)}`);
 
-/** The file's text, or undefined when it does not exist. Other failures (EACCES, EISDIR) are errors. */
+/**
+ * The file's text, or undefined when it does not exist. Other failures
+ * (EACCES, EISDIR) are errors, and so is a file another user owns: in a
+ * sticky shared directory (1777) anyone may create a file netrecon would
+ * otherwise trust.
+ */
 export async function readTextIfExists(path: string): Promise<string | undefined> {
+  let handle;
   try {
-    return await readFile(path, 'utf8');
+    handle = await open(path, 'r');
   } catch (e: unknown) {
     if (errnoOf(e) === 'ENOENT') return undefined;
     throw ioError('read', path, e);
   }
+  try {
+    requireOwnFile(path, (await handle.stat()).uid);
+    return await handle.readFile('utf8');
+  } catch (e: unknown) {
+    throw e instanceof NetreconError ? e : ioError('read', path, e);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A state file must belong to the user netrecon runs as. */
+export function requireOwnFile(path: string, owner: number): void {
+  const uid = process.getuid?.();
+  if (uid === undefined || owner === uid) return;
+  throw new NetreconError('state-dir-permissions',
+    `state file ${path} belongs to uid ${owner}, not to the current user (uid ${uid}): it was not written by netrecon; remove it after checking it`);
 }
 
 export function parseJson<T>(path: string, text: string, validate: (x: unknown) => x is T): ReadResult<T> {

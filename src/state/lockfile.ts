@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { link, open, unlink } from 'node:fs/promises';
 import { errorMessage, NetreconError } from '../model/errors.js';
-import { errnoOf, FILE_MODE } from './json.js';
+import { errnoOf, FILE_MODE, requireOwnFile } from './json.js';
 import { isPidAlive, processStartTime } from './proc.js';
 
 /** What a lock (or takeover claim) file says about its holder. */
@@ -53,6 +53,7 @@ export async function readHeld(path: string): Promise<HeldFile | undefined> {
   }
   try {
     const info = await handle.stat({ bigint: true });
+    requireOwnFile(path, Number(info.uid));
     const text = await handle.readFile('utf8');
     const id = createHash('sha256').update(`${info.ino}:${info.mtimeNs}:${text}`).digest('hex').slice(0, 16);
     return { id, ...parseRecord(text) };

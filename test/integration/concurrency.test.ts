@@ -198,22 +198,27 @@ test('a missing state directory is recreated (0700) and its leases rebuilt from 
   await assertConverged(sb, withDir(V1), EXTRA);
 });
 
-test('a state directory others can read (0755) is refused with a clear message, and nothing changes', async (t) => {
+test('a state directory others can write (0777) is refused with a clear message and nothing changes; 0755 and a sticky 1777 are used', async (t) => {
   const sb = await sandboxFor(t);
   if (sb === undefined) return;
   await sb.netreconOk(['apply', ...V1]);
   const before = await sb.normalisedSnapshot();
   const files = (await sb.run(['ls', '-A', sb.stateDir])).stdout;
-  await chmod(sb.hostPath(sb.stateDir), 0o755);
+  await chmod(sb.hostPath(sb.stateDir), 0o777);
   for (const args of [['apply', ...V2], ['delete', ...V1]]) {
     const refused = await sb.netrecon(args);
     assert.equal(refused.exitCode, 1, refused.stderr);
-    assert.match(refused.stderr, /state directory \/var\/lib\/netrecon is accessible by group or others \(mode 0755\); fix with: chmod 700 \/var\/lib\/netrecon/);
+    assert.match(refused.stderr, /state directory \/var\/lib\/netrecon can be written by group or others \(mode 0777\) without the sticky bit; fix with: chmod 700 \/var\/lib\/netrecon/);
     assert.doesNotMatch(refused.stderr, /^\s+at /m, 'no stack trace');
   }
   assertSame(before, await sb.normalisedSnapshot(), 'a refused command changed the kernel');
   assert.equal((await sb.run(['ls', '-A', sb.stateDir])).stdout, files, 'no state file written');
-  await chmod(sb.hostPath(sb.stateDir), 0o700);
+  // What `mount -t tmpfs` (1777) and `mkdir` (0755) give: netrecon works in both, its files stay 0600.
+  await chmod(sb.hostPath(sb.stateDir), 0o1777);
   await sb.netreconOk(['apply', ...V2]);
+  await chmod(sb.hostPath(sb.stateDir), 0o755);
+  assert.match((await sb.netreconOk(['plan', ...V2])).stdout, /No changes\./);
   await assertConverged(sb, V2);
+  const modes = (await sb.run(['stat', '-c', '%a %n', ...(await sb.run(['ls', '-A', sb.stateDir])).stdout.trim().split('\n').map((f) => `${sb.stateDir}/${f}`)])).stdout;
+  for (const line of modes.trim().split('\n')) assert.match(line, /^600 /, modes);
 });

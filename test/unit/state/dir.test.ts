@@ -31,13 +31,24 @@ describe('openStateDir', () => {
     assert.equal((await openStateDir(dir, { create: false })).path, dir);
   });
 
-  it('refuses a directory open to group or others, with the chmod fix', async () => {
+  it('accepts a directory others can only read (mkdir\'s 0755) or a sticky shared one (tmpfs\'s 1777)', async () => {
+    const dir = join(root.path, 'readable');
+    await mkdir(dir);
+    for (const mode of [0o755, 0o750, 0o711, 0o1777, 0o1770]) {
+      await chmod(dir, mode);
+      assert.equal((await openStateDir(dir, { create: false })).path, dir, mode.toString(8));
+    }
+  });
+
+  it('refuses a directory group or others can write without the sticky bit, with the chmod fix', async () => {
     const dir = join(root.path, 'open');
     await mkdir(dir);
-    await chmod(dir, 0o755);
-    await assert.rejects(openStateDir(dir, { create: true }), refusal(new RegExp(`mode 0755.*chmod 700 ${dir}$`)));
-    await chmod(dir, 0o770);
-    await assert.rejects(openStateDir(dir, { create: true }), refusal(/group or others/));
+    await chmod(dir, 0o777);
+    await assert.rejects(openStateDir(dir, { create: true }), refusal(new RegExp(`mode 0777\\) without the sticky bit; fix with: chmod 700 ${dir}$`)));
+    for (const mode of [0o770, 0o757, 0o775]) {
+      await chmod(dir, mode);
+      await assert.rejects(openStateDir(dir, { create: true }), refusal(/can be written by group or others/), mode.toString(8));
+    }
   });
 
   it('refuses a path that is not a directory', async () => {

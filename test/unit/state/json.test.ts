@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFile, stat, truncate, writeFile } from 'node:fs/promises';
+import { chown, readFile, stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { emptyLeaseTable, type LeaseTable } from '../../../src/ipam/index.js';
 import { clearJournal, loadLeases, openStateDir, readJournal, saveLeases, type StateDir, writeJournal } from '../../../src/state/index.js';
+import { NetreconError } from '../../../src/model/errors.js';
 import { tempDir } from '../../helpers/state-fixtures.js';
 
 interface Doc {
@@ -24,6 +25,13 @@ describe('state files', () => {
     await state.writeJson('doc.json', { n: 1 });
     assert.deepEqual(await state.readJson('doc.json', isDoc), { status: 'ok', value: { n: 1 } });
     assert.equal((await stat(state.pathOf('doc.json'))).mode & 0o777, 0o600);
+  });
+
+  it('refuses a file another user owns: it was not written by netrecon', { skip: process.getuid?.() !== 0 && 'needs root to chown' }, async () => {
+    await state.writeJson('theirs.json', { n: 1 });
+    await chown(state.pathOf('theirs.json'), 65534, 65534);
+    await assert.rejects(state.readJson('theirs.json', isDoc), (e: unknown) =>
+      e instanceof NetreconError && e.code === 'state-dir-permissions' && /theirs\.json belongs to uid 65534, not to the current user \(uid 0\)/.test(e.message));
   });
 
   it('reports a missing file as missing', async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chown, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -41,6 +41,14 @@ describe('acquireLock', () => {
     const lock = await acquireLock(state);
     await assert.rejects(acquireLock(state), heldBy(process.pid));
     await lock.release();
+  });
+
+  it('refuses a lock file another user planted (a sticky shared directory lets anyone create one)', { skip: process.getuid?.() !== 0 && 'needs root to chown' }, async () => {
+    await writeFile(state.pathOf('lock'), lockText({ pid: await deadPid() }));
+    await chown(state.pathOf('lock'), 65534, 65534);
+    await assert.rejects(acquireLock(state), (e: unknown) =>
+      e instanceof NetreconError && e.code === 'state-dir-permissions' && /state file .*\/lock belongs to uid 65534, not to the current user \(uid 0\)/.test(e.message));
+    await rm(state.pathOf('lock'));
   });
 
   it('names the live holder pid, also after waiting', async () => {
