@@ -32,7 +32,9 @@ export async function runPlan(args: ParsedArgs, out: Writable): Promise<number> 
   const deps = engineDeps(args, logger);
   const state = await readOnlyState(deps);
   const interrupted = state ? await pendingRecovery(state) : undefined;
-  if (interrupted !== undefined) {
+  if (interrupted?.running === true) {
+    process.stderr.write(`warning: an apply by pid ${interrupted.pid} is in progress; this plan shows the host part-way through it\n`);
+  } else if (interrupted !== undefined) {
     process.stderr.write(`warning: an apply by pid ${interrupted.pid} was interrupted; the next apply, delete or watch rolls it back first, so this plan may change\n`);
   }
   // What the interrupted apply made but had not marked yet is not a conflict: its rollback removes it.

@@ -1,7 +1,7 @@
 import type { Step } from '../model/plan.js';
 import { rollbackSteps } from '../apply/execute.js';
 import { batchesOf, forwardLines } from '../reconcile/batches.js';
-import { clearJournal, readJournal, type StateDir } from '../state/index.js';
+import { clearJournal, liveLockHolder, readJournal, type StateDir } from '../state/index.js';
 import type { EngineDeps } from './context.js';
 
 /**
@@ -53,11 +53,16 @@ export interface Recovery {
   readonly interruptedPid: number;
 }
 
-/** An apply that was interrupted and not yet rolled back (read-only): its pid and the addresses its steps touch. */
-export async function pendingRecovery(state: StateDir): Promise<{ pid: number; addresses: Set<string> } | undefined> {
+/**
+ * A journal on disk (read-only): its pid, the addresses its steps touch, and
+ * whether that apply is still running (its pid holds the lock) or was
+ * interrupted and waits for its rollback.
+ */
+export async function pendingRecovery(state: StateDir): Promise<{ pid: number; running: boolean; addresses: Set<string> } | undefined> {
   const read = await readJournal(state, isJournal);
   if (read.status !== 'ok') return undefined;
-  return { pid: read.value.pid, addresses: new Set(read.value.steps.flatMap((s) => [s.address, ...s.covers])) };
+  const running = (await liveLockHolder(state)) === read.value.pid;
+  return { pid: read.value.pid, running, addresses: new Set(read.value.steps.flatMap((s) => [s.address, ...s.covers])) };
 }
 
 /** Finish the rollback of an interrupted apply, if there was one. Call with the lock held. */

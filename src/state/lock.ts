@@ -67,6 +67,12 @@ async function tryAcquire(path: string, record: LockRecord): Promise<number | un
   throw new NetreconError('lock-contended', `could not take over the stale lock ${path}; if no netrecon is running, remove it`);
 }
 
+/** The pid holding the lock right now, if a live process does (read-only: nothing is taken over). */
+export async function liveLockHolder(state: StateDir): Promise<number | undefined> {
+  const seen = await readHeld(state.pathOf(LOCK_FILE));
+  return seen?.record !== undefined && (await isHolderAlive(seen.record)) ? seen.record.pid : undefined;
+}
+
 async function releaseLock(path: string, record: LockRecord): Promise<void> {
   const seen = await readHeld(path);
   if (seen?.record?.pid === record.pid && seen.record.token === record.token) await unlinkIfExists(path);

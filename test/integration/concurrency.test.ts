@@ -92,6 +92,10 @@ test('two applies at once: while one holds the lock the other fails fast naming 
     assert.match(second.stderr, new RegExp(`another netrecon \\(pid ${first.pid}\\) holds`), `${args[0]} names the holder`);
     assert.ok(performance.now() - started < 10_000, 'fails fast');
   }
+  const plan = await sb.netrecon(['plan', ...V1]);
+  assert.equal(plan.exitCode, 0, plan.stderr);
+  assert.match(plan.stderr, new RegExp(`warning: an apply by pid ${first.pid} is in progress`), 'plan says the apply is running');
+  assert.doesNotMatch(plan.stderr, /interrupted/, 'a running apply is not called interrupted');
   assertSame(during, await sb.normalisedSnapshot(), 'the refused commands changed the kernel');
   await writeFile(pause.go, '');
   const done = await first.exited;
