@@ -31,6 +31,34 @@ export async function withLockedState<T>(deps: EngineDeps, command: string, fn: 
   }
 }
 
+/** The state directory held for a long-running command (watch); see holdLockedState. */
+export interface HeldState {
+  /** Run `fn` on the state directory, under the lock (taken again if it was lost). */
+  run<T>(fn: (state: StateDir) => Promise<T>): Promise<T>;
+  release(): Promise<void>;
+}
+
+/**
+ * Take the lock now and keep it until `release()`: a second apply, delete or
+ * watch on this state directory fails fast naming the holder, instead of
+ * changing what the long-running command reconciles. Fails fast itself when
+ * the lock is held. If the lock file is removed or replaced meanwhile, the
+ * next `run` takes it again, or fails naming the new holder.
+ */
+export async function holdLockedState(deps: EngineDeps, command: string): Promise<HeldState> {
+  const first = await openStateDir(deps.stateDir, { create: true });
+  let lock = await acquireLock(first, { command });
+  return {
+    async run(fn) {
+      const state = await openStateDir(deps.stateDir, { create: true });
+      if (!(await lock.stillHeld())) lock = await acquireLock(state, { command });
+      await recoverInterrupted(deps, state);
+      return fn(state);
+    },
+    release: () => lock.release(),
+  };
+}
+
 /**
  * The networks and sandboxes of the last apply, for `delete` to resolve what
  * its manifests name but do not define (deleting a sandbox's file needs no

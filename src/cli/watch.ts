@@ -13,7 +13,7 @@ import { watchKernel, watchManifests, watchNetnsDir, watchNftables, type Stop } 
 import { parseDuration, usage, type ParsedArgs } from './args.js';
 import { engineDeps, makeLogger, requirePrivileges } from './context.js';
 import { applyIntent } from './plan.js';
-import { withLockedState } from './session.js';
+import { holdLockedState, type HeldState } from './session.js';
 
 interface WatchState {
   lastGood?: ManifestSet;
@@ -25,7 +25,7 @@ const summarizeTriggers = (ts: readonly Trigger[]): { trigger: string; changed?:
 };
 
 /** One reconcile of the directory: the last good manifests stay in force while the directory is invalid. */
-async function reconcileDir(ctx: { dir: string; args: ParsedArgs; deps: EngineDeps; logger: Logger; state: WatchState }, triggers: readonly Trigger[]): Promise<ReconcileResult> {
+async function reconcileDir(ctx: { dir: string; args: ParsedArgs; deps: EngineDeps; logger: Logger; state: WatchState; held: HeldState }, triggers: readonly Trigger[]): Promise<ReconcileResult> {
   const started = performance.now();
   const base = summarizeTriggers(triggers);
   const loaded = await loadManifests([ctx.dir]);
@@ -36,7 +36,7 @@ async function reconcileDir(ctx: { dir: string; args: ParsedArgs; deps: EngineDe
   if (!manifests) return 'ok';
   try {
     const intent = applyIntent(ctx.args, manifests, ctx.logger);
-    const summary = await withLockedState(ctx.deps, 'watch', async (state) => {
+    const summary = await ctx.held.run(async (state) => {
       const prepared = await prepare(ctx.deps, state, manifests, intent);
       const result = await applyPrepared(ctx.deps, state, prepared);
       await recordApplied(state, manifests, !intent.prune);
@@ -61,15 +61,21 @@ export async function runWatch(args: ParsedArgs): Promise<number> {
   requirePrivileges();
   const logger = makeLogger(args, 'info');
   const deps = engineDeps(args, logger);
-  const ctx = { dir, args, deps, logger, state: {} as WatchState };
-  const loop = new ReconcileLoop({ reconcile: (ts) => reconcileDir(ctx, ts), debounceMs: 300, backoff: { initialMs: 1000, maxMs: 60_000 }, schedule: timerSchedule });
-  const stops = startSources(ctx, loop, resyncMs);
-  logger.info({ dir, resyncMs }, 'watching');
-  loop.trigger({ kind: 'start' });
-  const signals = await waitForStopSignal(loop, logger);
-  await Promise.all(stops.map((s) => s()));
-  await loop.stop();
-  signals.release();
+  // The lock is held from start to stop: a manual apply or a second watch on this state directory fails fast.
+  const held = await holdLockedState(deps, 'watch');
+  try {
+    const ctx = { dir, args, deps, logger, state: {} as WatchState, held };
+    const loop = new ReconcileLoop({ reconcile: (ts) => reconcileDir(ctx, ts), debounceMs: 300, backoff: { initialMs: 1000, maxMs: 60_000 }, schedule: timerSchedule });
+    const stops = startSources(ctx, loop, resyncMs);
+    logger.info({ dir, resyncMs }, 'watching');
+    loop.trigger({ kind: 'start' });
+    const signals = await waitForStopSignal(loop, logger);
+    await Promise.all(stops.map((s) => s()));
+    await loop.stop();
+    signals.release();
+  } finally {
+    await held.release();
+  }
   logger.info('stopped');
   return 0;
 }

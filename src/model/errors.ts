@@ -34,8 +34,12 @@ export class ConflictError extends NetreconError {
 }
 
 export class LockHeldError extends NetreconError {
-  constructor(path: string, pid: number) {
-    super('lock-held', `another netrecon (pid ${pid}) holds ${path}; try again when it has finished`);
+  /** `command`: what the holder's lock record says it runs; a watch holds the lock until it stops. */
+  constructor(path: string, pid: number, command?: string) {
+    const advice = command === 'watch'
+      ? `: a running \`netrecon watch\` reconciles this state directory and holds its lock until it stops; change its directory, or stop it first`
+      : '; try again when it has finished';
+    super('lock-held', `another netrecon (pid ${pid}) holds ${path}${advice}`);
   }
 }
 

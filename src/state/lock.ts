@@ -16,6 +16,8 @@ export interface Lock {
   readonly record: LockRecord;
   /** Removes the lock file if it is still ours; otherwise does nothing. */
   release(): Promise<void>;
+  /** Whether the lock file is still this acquisition's (not removed by hand, not taken over). */
+  stillHeld(): Promise<boolean>;
 }
 
 export interface LockOptions {
@@ -47,21 +49,21 @@ export async function acquireLock(state: StateDir, options: LockOptions = {}): P
   const deadline = performance.now() + (options.wait ?? 0);
   for (let poll = 25; ; poll = Math.min(poll * 2, MAX_POLL_MS)) {
     const holder = await tryAcquire(path, record);
-    if (holder === undefined) return { path, record, release: () => releaseLock(path, record) };
+    if (holder === undefined) return { path, record, release: () => releaseLock(path, record), stillHeld: () => isOurs(path, record) };
     const left = deadline - performance.now();
-    if (left <= 0) throw new LockHeldError(path, holder);
+    if (left <= 0) throw new LockHeldError(path, holder.pid, holder.command);
     await delay(Math.min(poll, left));
   }
 }
 
-/** Undefined when we now hold the lock; otherwise the live holder's pid. */
-async function tryAcquire(path: string, record: LockRecord): Promise<number | undefined> {
+/** Undefined when we now hold the lock; otherwise the live holder's record. */
+async function tryAcquire(path: string, record: LockRecord): Promise<LockRecord | undefined> {
   for (let attempt = 0; attempt < TAKEOVER_ATTEMPTS; attempt++) {
     if (attempt > 0) await delay(TAKEOVER_PAUSE_MS);
     if (await createExclusive(path, record)) return undefined;
     const seen = await readHeld(path);
     if (seen === undefined) continue;
-    if (seen.record !== undefined && (await isHolderAlive(seen.record))) return seen.record.pid;
+    if (seen.record !== undefined && (await isHolderAlive(seen.record))) return seen.record;
     await removeStale(path, seen.id, record);
   }
   throw new NetreconError('lock-contended', `could not take over the stale lock ${path}; if no netrecon is running, remove it`);
@@ -73,7 +75,11 @@ export async function liveLockHolder(state: StateDir): Promise<number | undefine
   return seen?.record !== undefined && (await isHolderAlive(seen.record)) ? seen.record.pid : undefined;
 }
 
-async function releaseLock(path: string, record: LockRecord): Promise<void> {
+async function isOurs(path: string, record: LockRecord): Promise<boolean> {
   const seen = await readHeld(path);
-  if (seen?.record?.pid === record.pid && seen.record.token === record.token) await unlinkIfExists(path);
+  return seen?.record?.pid === record.pid && seen.record.token === record.token;
+}
+
+async function releaseLock(path: string, record: LockRecord): Promise<void> {
+  if (await isOurs(path, record)) await unlinkIfExists(path);
 }
