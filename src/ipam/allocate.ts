@@ -4,6 +4,7 @@ import { bigintToIp, type Cidr, cidrToString, type Family, ipToBigint, isReserve
 import { allocateFamily, type FamilyInput, type FamilyResult } from './family.js';
 import type { Lease, LeaseTable } from './leases.js';
 import { AddressPool } from './pool.js';
+import { shortRef } from '../manifest/positions.js';
 
 /** The addresses IPAM decided for one attachment. Prefixes are the subnet's. */
 export interface Assignment {
@@ -95,8 +96,8 @@ function allocateNetwork(spec: NetworkSpec, members: readonly AttachmentSpec[], 
   const v6In = spec.subnet6 === undefined ? undefined : familyInput({ spec, family: 6, members, leases });
   const v4 = allocateFamily(v4In);
   const v6 = v6In === undefined ? undefined : allocateFamily(v6In);
-  const diagnostics = [...exhaustion(spec, members, v4In, v4)];
-  if (v6In !== undefined && v6 !== undefined) diagnostics.push(...exhaustion(spec, members, v6In, v6));
+  const diagnostics = [...exhaustion(spec, members, v4In, v4), ...displacement(spec, members, v4)];
+  if (v6In !== undefined && v6 !== undefined) diagnostics.push(...exhaustion(spec, members, v6In, v6), ...displacement(spec, members, v6));
   const assigned: [string, Assignment][] = [];
   const out: LeaseMap = {};
   for (const { name } of members) {
@@ -177,4 +178,17 @@ function exhaustion(spec: NetworkSpec, members: readonly AttachmentSpec[], input
       `network ${spec.name}: no free address in ${pool} for attachment ${name} (${input.pool.inUse} in use)`,
     ),
   );
+}
+
+/** A static address that a live dynamic attachment holds: reported at the static one, naming both. */
+function displacement(spec: NetworkSpec, members: readonly AttachmentSpec[], result: FamilyResult): Diagnostic[] {
+  const byMember = new Map(members.map((m) => [m.name, m]));
+  return result.displaced.map(({ name, ip, by }) => {
+    const holder = byMember.get(name) as AttachmentSpec;
+    return diagnosticAt(
+      (byMember.get(by) as AttachmentSpec).source,
+      'address-in-use',
+      `attachment ${by}: address ${ip} on network ${spec.name} is held by attachment ${name} (${shortRef(holder.source)}), a dynamic address it keeps across applies; choose another address, or give ${name} a static one`,
+    );
+  });
 }

@@ -22,6 +22,12 @@ export interface FamilyResult {
   readonly kept: Map<string, string>;
   /** Members left without an address, in name order. */
   readonly exhausted: string[];
+  /**
+   * Dynamic members whose address another member now claims as its static
+   * one (it did not hold it before): the claim would renumber a live
+   * attachment, so it is an error, as Docker's "address already in use".
+   */
+  readonly displaced: { readonly name: string; readonly ip: string; readonly by: string }[];
 }
 
 interface ReleasedHold {
@@ -37,13 +43,19 @@ interface ReleasedHold {
 export function allocateFamily(input: FamilyInput): FamilyResult {
   const { pool, family } = input;
   const assigned = new Map<string, string>();
+  const staticHolder = new Map<bigint, string>();
   for (const [name, ip] of input.statics) {
     pool.take(ipToBigint(ip));
     assigned.set(name, ip);
+    staticHolder.set(ipToBigint(ip), name);
   }
+  const displaced: FamilyResult['displaced'] = [];
   for (const name of input.members) {
     const ip = input.previous.get(name);
-    if (assigned.has(name) || ip === undefined || !pool.isFree(ipToBigint(ip))) continue;
+    if (assigned.has(name) || ip === undefined) continue;
+    const by = staticHolder.get(ipToBigint(ip));
+    if (by !== undefined && input.previous.get(by) !== ip) displaced.push({ name, ip, by });
+    if (!pool.isFree(ipToBigint(ip))) continue;
     pool.take(ipToBigint(ip));
     assigned.set(name, ip);
   }
@@ -61,7 +73,7 @@ export function allocateFamily(input: FamilyInput): FamilyResult {
     if (value === undefined) exhausted.push(name);
     else assigned.set(name, bigintToIp(value, family));
   }
-  return { assigned, kept, exhausted };
+  return { assigned, kept, exhausted, displaced };
 }
 
 /**

@@ -48,6 +48,36 @@ describe('allocateAddresses: dynamic and static', () => {
   });
 });
 
+describe('allocateAddresses: a static address a live dynamic attachment holds', () => {
+  const first = run([net24], [attachment('alpha', 'frontend')]);
+  const zeta = attachment('zeta', 'frontend', { address: '172.30.0.2' });
+
+  it('is refused at the static attachment, naming the holder; nobody is renumbered', () => {
+    assert.equal(ipv4Of(first).alpha, '172.30.0.2');
+    const r = run([net24], [attachment('alpha', 'frontend'), zeta], first.leases);
+    assert.deepEqual(r.diagnostics.map((d) => [d.file, d.code]), [['attachments/zeta.yaml', 'address-in-use']]);
+    assert.match(r.diagnostics[0]?.message ?? '',
+      /^attachment zeta: address 172\.30\.0\.2 on network frontend is held by attachment alpha \(attachments\/alpha\.yaml:\d+\), a dynamic address it keeps across applies; choose another address, or give alpha a static one$/);
+  });
+
+  it('is free once the holder is gone from the manifests', () => {
+    const r = run([net24], [zeta], first.leases);
+    assert.deepEqual(r.diagnostics, []);
+    assert.equal(ipv4Of(r).zeta, '172.30.0.2');
+  });
+
+  it('stays with a static attachment that already had it, and IPv6 is checked the same way', () => {
+    const both = run([net24], [attachment('alpha', 'frontend'), zeta]);
+    assert.deepEqual(ipv4Of(both), { alpha: '172.30.0.3', zeta: '172.30.0.2' });
+    assert.deepEqual(run([net24], [attachment('alpha', 'frontend'), zeta], both.leases).diagnostics, [], 'a re-apply is no conflict');
+    const dual = network('dual', '172.31.0.0/24', { subnet6: 'fd00:1::/64' });
+    const six = run([dual], [attachment('a', 'dual')]);
+    const r = run([dual], [attachment('a', 'dual'), attachment('b', 'dual', { address6: six.assignments.get('a')?.ipv6 ?? '' })], six.leases);
+    assert.deepEqual(r.diagnostics.map((d) => [d.file, d.code]), [['attachments/b.yaml', 'address-in-use']]);
+    assert.match(r.diagnostics[0]?.message ?? '', /address fd00:1::2 on network dual is held by attachment a/);
+  });
+});
+
 describe('allocateAddresses: exhaustion and tiny subnets', () => {
   it('reports an exhausted pool at the attachment, naming network and pool', () => {
     const net = network('frontend', '172.30.0.0/24', { ipRange: '172.30.0.128/25' });
