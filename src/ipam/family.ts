@@ -25,7 +25,8 @@ export interface FamilyResult {
   /**
    * Dynamic members whose address another member now claims as its static
    * one (it did not hold it before): the claim would renumber a live
-   * attachment, so it is an error, as Docker's "address already in use".
+   * attachment, so it is an error, as Docker's "address already in use";
+   * the holder keeps the address and the claimant gets none.
    */
   readonly displaced: { readonly name: string; readonly ip: string; readonly by: string }[];
 }
@@ -50,20 +51,30 @@ export function allocateFamily(input: FamilyInput): FamilyResult {
     staticHolder.set(ipToBigint(ip), name);
   }
   const displaced: FamilyResult['displaced'] = [];
+  const refused = new Set<string>();
   for (const name of input.members) {
     const ip = input.previous.get(name);
     if (assigned.has(name) || ip === undefined) continue;
-    const by = staticHolder.get(ipToBigint(ip));
-    if (by !== undefined && input.previous.get(by) !== ip) displaced.push({ name, ip, by });
-    if (!pool.isFree(ipToBigint(ip))) continue;
-    pool.take(ipToBigint(ip));
+    const value = ipToBigint(ip);
+    const by = staticHolder.get(value);
+    if (by !== undefined && input.previous.get(by) !== ip) {
+      // The live holder keeps its address; the new static claim is the error (no address for it).
+      displaced.push({ name, ip, by });
+      refused.add(by);
+      staticHolder.delete(value);
+      assigned.delete(by);
+      assigned.set(name, ip);
+      continue;
+    }
+    if (!pool.isFree(value)) continue;
+    pool.take(value);
     assigned.set(name, ip);
   }
   const { kept, queue } = holdReleased(input);
   const exhausted: string[] = [];
   let next = 0;
   for (const name of input.members) {
-    if (assigned.has(name)) continue;
+    if (assigned.has(name) || refused.has(name)) continue;
     let value = pool.takeLowestFree();
     if (value === undefined && next < queue.length) {
       const oldest = queue[next++] as ReleasedHold;

@@ -55,7 +55,8 @@ describe('allocateAddresses: a static address a live dynamic attachment holds', 
   it('is refused at the static attachment, naming the holder; nobody is renumbered', () => {
     assert.equal(ipv4Of(first).alpha, '172.30.0.2');
     const r = run([net24], [attachment('alpha', 'frontend'), zeta], first.leases);
-    assert.deepEqual(r.diagnostics.map((d) => [d.file, d.code]), [['attachments/zeta.yaml', 'address-in-use']]);
+    assert.deepEqual(ipv4Of(r), { alpha: '172.30.0.2' }, 'alpha keeps its address; zeta gets none');
+    assert.deepEqual(r.diagnostics.map((d) => [d.file, d.code]), [['attachments/zeta.yaml', 'address-in-use']], 'one error, not also an exhausted pool');
     assert.match(r.diagnostics[0]?.message ?? '',
       /^attachment zeta: address 172\.30\.0\.2 on network frontend is held by attachment alpha \(attachments\/alpha\.yaml:\d+\), a dynamic address it keeps across applies; choose another address, or give alpha a static one$/);
   });

@@ -45,11 +45,12 @@ describe('lease stability', () => {
     assert.equal(more.leases.networks.frontend?.a, undefined);
   });
 
-  it('moves a lease holder whose address became another attachment static address', () => {
+  it('keeps a lease holder\'s address when another attachment claims it as static: the claim is the error', () => {
     const first = step([net], dyn('a'), emptyLeaseTable());
     const second = step([net], [...dyn('a'), attachment('s', 'frontend', { address: '172.30.0.2' })], first.leases);
-    assert.equal(second.assignments.get('s')?.ipv4, '172.30.0.2');
-    assert.equal(second.assignments.get('a')?.ipv4, '172.30.0.3');
+    assert.equal(second.assignments.get('a')?.ipv4, '172.30.0.2');
+    assert.equal(second.assignments.has('s'), false);
+    assert.deepEqual(second.diagnostics.map((d) => d.code), ['address-in-use']);
   });
 
   it('reallocates a lease that fell out of a narrowed ipRange', () => {
