@@ -1,6 +1,6 @@
 import { ApplyRolledBackError, RollbackIncompleteError, VerifyError } from '../model/errors.js';
 import type { Step } from '../model/plan.js';
-import type { Resource } from '../model/resource.js';
+import type { ObservedState, Resource } from '../model/resource.js';
 import { executeSteps, rollbackSteps, type ExecuteOptions } from '../apply/execute.js';
 import { compareOwnedStates, verifyApplied } from '../reconcile/verify.js';
 import { saveLeases, writeJournal, type StateDir } from '../state/index.js';
@@ -57,7 +57,11 @@ export async function applyPrepared(deps: EngineDeps, state: StateDir, prepared:
 async function rollBack(deps: EngineDeps, state: StateDir, prepared: Prepared, failure: { error: string; started: readonly Step[] }): Promise<never> {
   deps.logger.warn({ error: failure.error, steps: failure.started.length }, 'apply failed; rolling back');
   const failures = await rollbackSteps(failure.started, executeOptions(deps));
-  const leftover = await settle(deps, state, prepared.scope, (observed) => compareOwnedStates(prepared.observed.resources, observed));
+  const made = new Set(failure.started.filter((s) => s.action === 'create' || s.action === 'replace').map((s) => s.address));
+  const leftover = await settle(deps, state, prepared.scope, (observed) => [
+    ...compareOwnedStates(prepared.observed.resources, observed.resources),
+    ...unmarkedLeftovers(prepared.observed, observed, made),
+  ]);
   await endJournal(state);
   if (leftover.length > 0) {
     throw new RollbackIncompleteError(`apply failed: ${failure.error}\nrollback failed: ${failures.join('; ') || 'state differs'}`, leftover);
@@ -69,7 +73,7 @@ async function rollBack(deps: EngineDeps, state: StateDir, prepared: Prepared, f
 export async function verifyConverged(deps: EngineDeps, state: StateDir, prepared: Pick<Prepared, 'desired' | 'prune' | 'scope'>, first?: ReadonlyMap<string, Resource>): Promise<void> {
   const check = (observed: ReadonlyMap<string, Resource>): string[] => verifyApplied(prepared.desired, observed, { prune: prepared.prune });
   if (first && check(first).length === 0) return;
-  const differences = await settle(deps, state, prepared.scope, check);
+  const differences = await settle(deps, state, prepared.scope, (observed) => check(observed.resources));
   if (differences.length > 0) throw new VerifyError(differences);
 }
 
@@ -77,11 +81,23 @@ export async function verifyConverged(deps: EngineDeps, state: StateDir, prepare
  * Re-observe until `check` finds no difference or the settle time runs out:
  * the kernel removes a deleted namespace's veth peers in the background.
  */
-async function settle(deps: EngineDeps, state: StateDir, scope: readonly string[] | undefined, check: (observed: ReadonlyMap<string, Resource>) => string[]): Promise<string[]> {
+async function settle(deps: EngineDeps, state: StateDir, scope: readonly string[] | undefined, check: (observed: ObservedState) => string[]): Promise<string[]> {
   const deadline = Date.now() + (deps.settleMs ?? 5000);
   for (let delay = 10; ; delay = Math.min(delay * 2, 250)) {
-    const differences = check((await observe(deps, state, scope)).resources);
+    const differences = check(await observe(deps, state, scope));
     if (differences.length === 0 || Date.now() >= deadline) return differences;
     await new Promise((resolve) => setTimeout(resolve, delay));
   }
+}
+
+/**
+ * What a failed apply made but never marked as netrecon's (a namespace whose
+ * `lo` mark failed, and whose removal failed too): not owned, so no owned
+ * comparison sees it, yet it blocks the next apply as a conflict. Listed so
+ * the exit-3 message says what to remove by hand.
+ */
+function unmarkedLeftovers(before: ObservedState, after: ObservedState, made: ReadonlySet<string>): string[] {
+  return [...after.foreign.values()]
+    .filter((f) => made.has(f.key) && !before.foreign.has(f.key))
+    .map((f) => `${f.key}: made by this apply but not marked as netrecon's (${f.what}); remove it by hand`);
 }

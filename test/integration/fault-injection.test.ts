@@ -192,6 +192,31 @@ test('a failed command whose rollback also fails: exit 3 naming what is left; th
   assert.deepEqual(gone, empty, `then delete leaves nothing:\n${diffSnapshots(empty, gone).join('\n')}`);
 });
 
+test('exit 3 with a namespace left unmarked (its mark and its removal both failed): listed as made by this apply, to remove by hand', async (t) => {
+  const sb = await sandboxFor(t);
+  if (sb === undefined) return;
+  const real = (await sb.run(['sh', '-c', 'command -v ip'])).stdout.trim();
+  const bin = await sb.writeFiles('fakebin', { ip: IP_DOUBLE(real) });
+  await chmod(sb.hostPath(join(bin, 'ip')), 0o755);
+  const env = { PATH: `${bin}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`,
+    NR_FAIL_FORWARD: 'link set lo alias netrecon:sandbox/charlie', NR_FAIL_INVERSE: 'netns del charlie' };
+  const empty = await sb.normalisedSnapshot();
+  const failed = await sb.netrecon(['apply', ...V1], { env });
+  assert.equal(failed.exitCode, 3, failed.stderr);
+  const left = failed.stderr.slice(failed.stderr.indexOf('left differing from the previous state:'));
+  assert.match(left, /netns\/charlie: made by this apply but not marked as netrecon's \(netns charlie\); remove it by hand/, failed.stderr);
+  // Not netrecon's, so the next apply refuses the name until it is removed.
+  const blocked = await sb.netrecon(['apply', ...V1]);
+  assert.equal(blocked.exitCode, 1, blocked.stderr);
+  assert.match(blocked.stderr, /netns\/charlie/);
+  assert.equal((await sb.run(['ip', 'netns', 'del', 'charlie'])).exitCode, 0);
+  await sb.netreconOk(['apply', ...V1]);
+  await assertConverged(sb, V1);
+  await sb.netreconOk(['delete', ...V1]);
+  const gone = await settled(sb, empty);
+  assert.deepEqual(gone, empty, `then delete leaves nothing:\n${diffSnapshots(empty, gone).join('\n')}`);
+});
+
 test('exit 3 during an update: what is left is listed, and re-applying the old manifests restores the old state', async (t) => {
   const sb = await sandboxFor(t);
   if (sb === undefined) return;
