@@ -161,15 +161,19 @@ esac
 exec ${real} "$@"
 `;
 
-test('a failed command whose rollback also fails: exit 3 naming what is left; the next apply repairs it', async (t) => {
-  const sb = await sandboxFor(t);
-  if (sb === undefined) return;
+/** The environment that puts the IP_DOUBLE stand-in first in PATH, failing `forward` and then its `inverse`. */
+async function failingIp(sb: KernelSandbox, forward: string, inverse: string): Promise<Record<string, string>> {
   const real = (await sb.run(['sh', '-c', 'command -v ip'])).stdout.trim();
   assert.match(real, /^\/.+\/ip$/, 'ip is installed');
   const bin = await sb.writeFiles('fakebin', { ip: IP_DOUBLE(real) });
   await chmod(sb.hostPath(join(bin, 'ip')), 0o755);
-  const env = { PATH: `${bin}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`,
-    NR_FAIL_FORWARD: 'addr add 10.77.0.30/24', NR_FAIL_INVERSE: 'link del nr-front' };
+  return { PATH: `${bin}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`, NR_FAIL_FORWARD: forward, NR_FAIL_INVERSE: inverse };
+}
+
+test('a failed command whose rollback also fails: exit 3 naming what is left; the next apply repairs it', async (t) => {
+  const sb = await sandboxFor(t);
+  if (sb === undefined) return;
+  const env = await failingIp(sb, 'addr add 10.77.0.30/24', 'link del nr-front');
 
   const empty = await sb.normalisedSnapshot();
   const failed = await sb.netrecon(['apply', ...V1], { env });
@@ -195,11 +199,7 @@ test('a failed command whose rollback also fails: exit 3 naming what is left; th
 test('exit 3 with a namespace left unmarked (its mark and its removal both failed): listed as made by this apply, to remove by hand', async (t) => {
   const sb = await sandboxFor(t);
   if (sb === undefined) return;
-  const real = (await sb.run(['sh', '-c', 'command -v ip'])).stdout.trim();
-  const bin = await sb.writeFiles('fakebin', { ip: IP_DOUBLE(real) });
-  await chmod(sb.hostPath(join(bin, 'ip')), 0o755);
-  const env = { PATH: `${bin}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`,
-    NR_FAIL_FORWARD: 'link set lo alias netrecon:sandbox/charlie', NR_FAIL_INVERSE: 'netns del charlie' };
+  const env = await failingIp(sb, 'link set lo alias netrecon:sandbox/charlie', 'netns del charlie');
   const empty = await sb.normalisedSnapshot();
   const failed = await sb.netrecon(['apply', ...V1], { env });
   assert.equal(failed.exitCode, 3, failed.stderr);
@@ -220,14 +220,10 @@ test('exit 3 with a namespace left unmarked (its mark and its removal both faile
 test('exit 3 during an update: what is left is listed, and re-applying the old manifests restores the old state', async (t) => {
   const sb = await sandboxFor(t);
   if (sb === undefined) return;
-  const real = (await sb.run(['sh', '-c', 'command -v ip'])).stdout.trim();
-  const bin = await sb.writeFiles('fakebin', { ip: IP_DOUBLE(real) });
-  await chmod(sb.hostPath(join(bin, 'ip')), 0o755);
   await sb.netreconOk(['apply', ...V1]);
   const old: Snapshot = await sb.normalisedSnapshot();
   // delta's address fails; undoing the creation of netns delta fails too.
-  const env = { PATH: `${bin}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`,
-    NR_FAIL_FORWARD: 'addr add 10.77.0.40/24', NR_FAIL_INVERSE: 'netns del delta' };
+  const env = await failingIp(sb, 'addr add 10.77.0.40/24', 'netns del delta');
   const failed = await sb.netrecon(['apply', ...V2], { env });
   assert.equal(failed.exitCode, 3, failed.stderr);
   assert.match(failed.stderr.slice(failed.stderr.indexOf('left differing')), /netns\/delta/, failed.stderr);
