@@ -1,5 +1,5 @@
 import { type Diagnostic, diagnosticAt } from '../model/diagnostic.js';
-import type { AttachmentSpec, ManifestSet, NetworkSpec } from '../model/manifest.js';
+import type { AttachmentSpec, ManifestSet, NetworkSpec, SourceRef } from '../model/manifest.js';
 import { bigintToIp, type Cidr, cidrToString, type Family, ipToBigint, isReservedInSubnet, lastAddress, parseCidr } from '../util/cidr.js';
 import { allocateFamily, type FamilyInput, type FamilyResult } from './family.js';
 import type { Lease, LeaseTable } from './leases.js';
@@ -96,8 +96,8 @@ function allocateNetwork(spec: NetworkSpec, members: readonly AttachmentSpec[], 
   const v6In = spec.subnet6 === undefined ? undefined : familyInput({ spec, family: 6, members, leases });
   const v4 = allocateFamily(v4In);
   const v6 = v6In === undefined ? undefined : allocateFamily(v6In);
-  const diagnostics = [...exhaustion(spec, members, v4In, v4), ...displacement(spec, members, v4)];
-  if (v6In !== undefined && v6 !== undefined) diagnostics.push(...exhaustion(spec, members, v6In, v6), ...displacement(spec, members, v6));
+  const diagnostics = familyDiagnostics(spec, members, v4In, v4);
+  if (v6In !== undefined && v6 !== undefined) diagnostics.push(...familyDiagnostics(spec, members, v6In, v6));
   const assigned: [string, Assignment][] = [];
   const out: LeaseMap = {};
   for (const { name } of members) {
@@ -168,27 +168,20 @@ function familyInput({ spec, family, members, leases }: FamilyRequest): FamilyIn
   return { family, pool, members: names, statics, previous, released };
 }
 
-function exhaustion(spec: NetworkSpec, members: readonly AttachmentSpec[], input: FamilyInput, result: FamilyResult): Diagnostic[] {
+/**
+ * One family's errors, each at an attachment: no free address left for it,
+ * or (at the static claimant, naming both) an address a live dynamic
+ * attachment holds.
+ */
+function familyDiagnostics(spec: NetworkSpec, members: readonly AttachmentSpec[], input: FamilyInput, result: FamilyResult): Diagnostic[] {
   const pool = cidrToString(input.pool.range);
-  const byMember = new Map(members.map((m) => [m.name, m]));
-  return result.exhausted.map((name) =>
-    diagnosticAt(
-      (byMember.get(name) as AttachmentSpec).source,
-      'ipam-exhausted',
-      `network ${spec.name}: no free address in ${pool} for attachment ${name} (${input.pool.inUse} in use)`,
-    ),
-  );
-}
-
-/** A static address that a live dynamic attachment holds: reported at the static one, naming both. */
-function displacement(spec: NetworkSpec, members: readonly AttachmentSpec[], result: FamilyResult): Diagnostic[] {
-  const byMember = new Map(members.map((m) => [m.name, m]));
-  return result.displaced.map(({ name, ip, by }) => {
-    const holder = byMember.get(name) as AttachmentSpec;
-    return diagnosticAt(
-      (byMember.get(by) as AttachmentSpec).source,
-      'address-in-use',
-      `attachment ${by}: address ${ip} on network ${spec.name} is held by attachment ${name} (${shortRef(holder.source)}), a dynamic address it keeps across applies; choose another address, or give ${name} a static one`,
-    );
-  });
+  const sourceOf = new Map(members.map((m) => [m.name, m.source]));
+  const at = (name: string): SourceRef => sourceOf.get(name) as SourceRef;
+  return [
+    ...result.exhausted.map((name) =>
+      diagnosticAt(at(name), 'ipam-exhausted', `network ${spec.name}: no free address in ${pool} for attachment ${name} (${input.pool.inUse} in use)`)),
+    ...result.displaced.map(({ name, ip, by }) =>
+      diagnosticAt(at(by), 'address-in-use',
+        `attachment ${by}: address ${ip} on network ${spec.name} is held by attachment ${name} (${shortRef(at(name))}), a dynamic address it keeps across applies; choose another address, or give ${name} a static one`)),
+  ];
 }

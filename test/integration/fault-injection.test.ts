@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { diffSnapshots } from '../helpers/diff.js';
 import { sandboxFor } from '../helpers/require-root.js';
-import { repoRoot, type KernelSandbox } from '../helpers/sandbox.js';
+import { repoRoot, type KernelSandbox, type RunResult } from '../helpers/sandbox.js';
 import type { Snapshot } from '../helpers/snapshot.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -34,6 +34,13 @@ async function settled(sb: KernelSandbox, want: Snapshot): Promise<Snapshot> {
     return diffSnapshots(want, last).length === 0;
   }, { what: 'the kernel to settle', timeoutMs: 5_000, intervalMs: 100 }).catch(() => undefined);
   return last;
+}
+
+/** `delete` of V1, then the sandbox settles back to `empty`. */
+async function assertDeleteLeavesNothing(sb: KernelSandbox, empty: Snapshot): Promise<void> {
+  await sb.netreconOk(['delete', ...V1]);
+  const gone = await settled(sb, empty);
+  assert.deepEqual(gone, empty, `delete leaves nothing:\n${diffSnapshots(empty, gone).join('\n')}`);
 }
 
 async function assertConverged(sb: KernelSandbox, manifests: readonly string[]): Promise<void> {
@@ -109,9 +116,7 @@ test('a failure before any batch of a cold apply (bridge + 3 sandboxes + firewal
   assert.deepEqual(findings, { vethRace: [] }, 'a cold apply recreates nothing');
   const root = (await sb.snapshot()).namespaces['(sandbox root)'];
   assert.ok(JSON.stringify(root?.nftables).includes('"netrecon"'), 'the firewall table is there after the clean apply');
-  await sb.netreconOk(['delete', ...V1]);
-  const gone = await settled(sb, empty);
-  assert.deepEqual(gone, empty, `delete leaves nothing:\n${diffSnapshots(empty, gone).join('\n')}`);
+  await assertDeleteLeavesNothing(sb, empty);
 });
 
 test('a failure before any batch of an update apply is rolled back to the old state (nft included); then it converges', async (t) => {
@@ -170,17 +175,21 @@ async function failingIp(sb: KernelSandbox, forward: string, inverse: string): P
   return { PATH: `${bin}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`, NR_FAIL_FORWARD: forward, NR_FAIL_INVERSE: inverse };
 }
 
-test('a failed command whose rollback also fails: exit 3 naming what is left; the next apply repairs it', async (t) => {
-  const sb = await sandboxFor(t);
-  if (sb === undefined) return;
-  const env = await failingIp(sb, 'addr add 10.77.0.30/24', 'link del nr-front');
-
+/** A cold apply of V1 with `forward` and its `inverse` failing: exit 3; the empty snapshot before, the result and its "left" list. */
+async function coldApplyExit3(sb: KernelSandbox, forward: string, inverse: string): Promise<{ empty: Snapshot; failed: RunResult; left: string }> {
+  const env = await failingIp(sb, forward, inverse);
   const empty = await sb.normalisedSnapshot();
   const failed = await sb.netrecon(['apply', ...V1], { env });
   assert.equal(failed.exitCode, 3, failed.stderr);
+  return { empty, failed, left: failed.stderr.slice(failed.stderr.indexOf('left differing from the previous state:')) };
+}
+
+test('a failed command whose rollback also fails: exit 3 naming what is left; the next apply repairs it', async (t) => {
+  const sb = await sandboxFor(t);
+  if (sb === undefined) return;
+  const { empty, failed, left } = await coldApplyExit3(sb, 'addr add 10.77.0.30/24', 'link del nr-front');
   assert.match(failed.stderr, /netns charlie: `ip addr add 10\.77\.0\.30\/24 dev eth0` failed/, 'names the failed command');
   assert.match(failed.stderr, /rollback failed: .*host: `ip link del nr-front` failed/, 'names the failed inverse');
-  const left = failed.stderr.slice(failed.stderr.indexOf('left differing from the previous state:'));
   assert.match(left, /link\/@host\/nr-front/, `lists the bridge that is left: ${failed.stderr}`);
   assert.doesNotMatch(left, /netns\/(alpha|bravo|charlie)/, 'the namespaces were rolled back and are not listed');
   const snap = await sb.snapshot();
@@ -191,19 +200,13 @@ test('a failed command whose rollback also fails: exit 3 naming what is left; th
   const repaired = await sb.netrecon(['apply', ...V1]);
   assert.equal(repaired.exitCode, 0, `the next apply repairs it: ${repaired.stderr}`);
   await assertConverged(sb, V1);
-  await sb.netreconOk(['delete', ...V1]);
-  const gone = await settled(sb, empty);
-  assert.deepEqual(gone, empty, `then delete leaves nothing:\n${diffSnapshots(empty, gone).join('\n')}`);
+  await assertDeleteLeavesNothing(sb, empty);
 });
 
 test('exit 3 with a namespace left unmarked (its mark and its removal both failed): listed as made by this apply, to remove by hand', async (t) => {
   const sb = await sandboxFor(t);
   if (sb === undefined) return;
-  const env = await failingIp(sb, 'link set lo alias netrecon:sandbox/charlie', 'netns del charlie');
-  const empty = await sb.normalisedSnapshot();
-  const failed = await sb.netrecon(['apply', ...V1], { env });
-  assert.equal(failed.exitCode, 3, failed.stderr);
-  const left = failed.stderr.slice(failed.stderr.indexOf('left differing from the previous state:'));
+  const { empty, failed, left } = await coldApplyExit3(sb, 'link set lo alias netrecon:sandbox/charlie', 'netns del charlie');
   assert.match(left, /netns\/charlie: made by this apply but not marked as netrecon's \(netns charlie\); remove it by hand/, failed.stderr);
   // Not netrecon's, so the next apply refuses the name until it is removed.
   const blocked = await sb.netrecon(['apply', ...V1]);
@@ -212,9 +215,7 @@ test('exit 3 with a namespace left unmarked (its mark and its removal both faile
   assert.equal((await sb.run(['ip', 'netns', 'del', 'charlie'])).exitCode, 0);
   await sb.netreconOk(['apply', ...V1]);
   await assertConverged(sb, V1);
-  await sb.netreconOk(['delete', ...V1]);
-  const gone = await settled(sb, empty);
-  assert.deepEqual(gone, empty, `then delete leaves nothing:\n${diffSnapshots(empty, gone).join('\n')}`);
+  await assertDeleteLeavesNothing(sb, empty);
 });
 
 test('exit 3 during an update: what is left is listed, and re-applying the old manifests restores the old state', async (t) => {
