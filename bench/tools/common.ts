@@ -55,6 +55,16 @@ export const WAIT_NO_PORTS = [
   `while compgen -G '/sys/class/net/*/brport' >/dev/null; do read -r -t 0.002 -u 9 || true; done`,
 ].join('\n');
 
+/**
+ * Until the sandbox's root namespace holds nothing but lo: no bridge, and no
+ * veth host end (a deleted namespace's veths go in the background, and a
+ * deleted bridge has no ports left to wait for). Counts with a glob, no fork.
+ */
+export const WAIT_ONLY_LO = [
+  `exec 9<>${WORK}/sleep.fifo`,
+  'while links=(/sys/class/net/*); [ "${#links[@]}" -gt 1 ]; do read -r -t 0.002 -u 9 || true; done',
+].join('\n');
+
 /** Like WAIT_NO_PORTS, until the bridge has `n` ports left (one sandbox of n + 1 removed); counts with a glob, no fork. */
 export function WAIT_ONE_PORT_GONE(n: number): string {
   return [

@@ -9,7 +9,7 @@
  */
 import { execa } from 'execa';
 import type { Availability, Phase, Tool, ToolContext, TrialSpec } from '../types.js';
-import { GATEWAY, SUBNET_PREFIX, WAIT_NO_PORTS, WAIT_ONE_PORT_GONE, WORK, checkSize, ipOf, nsName, range, rssWrap } from './common.js';
+import { GATEWAY, SUBNET_PREFIX, WAIT_ONE_PORT_GONE, WAIT_ONLY_LO, WORK, checkSize, ipOf, nsName, range, rssWrap } from './common.js';
 import { isExecutable } from './install.js';
 
 const MANIFESTS = `${WORK}/manifests`;
@@ -87,7 +87,7 @@ function phases(n: number, ctx: ToolContext): Phase[] {
     run(ctx, 'apply-drift', 'apply', { expectPorts: n }),
     run(ctx, 'add-one', 'apply --no-prune', { expectPorts: n + 1, files: `-f ${MANIFESTS}/network.yaml -f ${EXTRA}` }),
     run(ctx, 'remove-one', 'delete', { expectPorts: n, files: `-f ${EXTRA}`, after: WAIT_ONE_PORT_GONE(n) }),
-    run(ctx, 'delete', 'delete', { expectPorts: 0, after: WAIT_NO_PORTS }),
+    run(ctx, 'delete', 'delete', { expectPorts: 0, after: WAIT_ONLY_LO }),
   ];
 }
 
@@ -124,7 +124,7 @@ function tool(v: Variant, description: string): Tool {
 
 export const netreconTool = tool(
   { id: 'netrecon', masq: false },
-  'netrecon CLI on generated manifests (1 bridge Network without masquerade, N Sandboxes, N Attachments with static addresses); delete timed until the bridge has no ports; peak RSS via /usr/bin/time',
+  'netrecon CLI on generated manifests (1 bridge Network without masquerade, N Sandboxes, N Attachments with static addresses); delete timed until the host holds nothing but lo (no bridge, no veth end); peak RSS via /usr/bin/time',
 );
 
 export const netreconMasqTool = tool(

@@ -1,8 +1,8 @@
 import { ApplyRolledBackError, RollbackIncompleteError, VerifyError } from '../model/errors.js';
 import type { Step } from '../model/plan.js';
-import type { ObservedState, Resource } from '../model/resource.js';
+import type { ObservedState } from '../model/resource.js';
 import { executeSteps, rollbackSteps, type ExecuteOptions } from '../apply/execute.js';
-import { compareOwnedStates, verifyApplied } from '../reconcile/verify.js';
+import { compareOwnedStates, lingeringHostEnds, verifyApplied } from '../reconcile/verify.js';
 import { saveLeases, writeJournal, type StateDir } from '../state/index.js';
 import type { EngineDeps } from './context.js';
 import { endJournal, JOURNAL_VERSION, writeProgress, type Journal } from './journal.js';
@@ -49,7 +49,7 @@ export async function applyPrepared(deps: EngineDeps, state: StateDir, prepared:
   await endJournal(state);
   const verifyStart = performance.now();
   const after = await observedAfterApply(deps, state, prepared.observed, steps, result.readBacks);
-  await verifyConverged(deps, state, prepared, after.resources);
+  await verifyConverged(deps, state, prepared, after);
   deps.logger.debug({ ms: Math.round(performance.now() - verifyStart) }, 'verified');
   return { steps: steps.length, batches: result.batches };
 }
@@ -69,11 +69,19 @@ async function rollBack(deps: EngineDeps, state: StateDir, prepared: Prepared, f
   throw new ApplyRolledBackError(`apply failed and was rolled back; nothing changed: ${failure.error}`);
 }
 
-/** The state must equal the desired state; `first` (read back during the apply) spares one full observation when it does. */
-export async function verifyConverged(deps: EngineDeps, state: StateDir, prepared: Pick<Prepared, 'desired' | 'prune' | 'scope'>, first?: ReadonlyMap<string, Resource>): Promise<void> {
-  const check = (observed: ReadonlyMap<string, Resource>): string[] => verifyApplied(prepared.desired, observed, { prune: prepared.prune });
+/**
+ * The state must equal the desired state, and the host ends of the veths
+ * this apply removed must be gone; `first` (read back during the apply)
+ * spares one full observation when it does.
+ */
+export async function verifyConverged(deps: EngineDeps, state: StateDir, prepared: Pick<Prepared, 'desired' | 'prune' | 'scope' | 'observed'>, first?: ObservedState): Promise<void> {
+  const lingering = lingeringHostEnds(prepared.observed.resources, prepared.desired, prepared.prune);
+  const check = (observed: ObservedState): string[] => [
+    ...verifyApplied(prepared.desired, observed.resources, { prune: prepared.prune }),
+    ...lingering(observed.unpaired ?? []),
+  ];
   if (first && check(first).length === 0) return;
-  const differences = await settle(deps, state, prepared.scope, (observed) => check(observed.resources));
+  const differences = await settle(deps, state, prepared.scope, check);
   if (differences.length > 0) throw new VerifyError(differences);
 }
 

@@ -14,7 +14,8 @@ import { applyTarget, deleteTarget } from '../reconcile/intent.js';
 import { digestObserved, observeState } from '../observe/index.js';
 import { findConflicts, findDeleteConflicts, useExistingVlans } from '../reconcile/conflicts.js';
 import { desiredFromManifests } from '../reconcile/desired.js';
-import { diffStates } from '../reconcile/diff.js';
+import { diffStates, type Change } from '../reconcile/diff.js';
+import { namespacesInUse } from '../observe/holders.js';
 import { planSteps } from '../reconcile/plan.js';
 import { loadLeases, type StateDir } from '../state/index.js';
 import type { EngineDeps } from './context.js';
@@ -62,7 +63,7 @@ export async function prepare(deps: EngineDeps, state: StateDir | undefined, man
   const { leases: prior, source } = leasesFrom(deps, onFile, observed, manifests);
   const previouslyApplied = recorded ?? emptyApplied();
   if (intent.kind === 'delete') {
-    return { ...prepareDelete(observed, manifests, prior, appliedWithout(previouslyApplied, manifests), recorded !== undefined), ...(scope ? { scope } : {}) };
+    return { ...(await prepareDelete(deps, observed, manifests, prior, appliedWithout(previouslyApplied, manifests), recorded !== undefined)), ...(scope ? { scope } : {}) };
   }
   const { desired, leases, assignments } = desiredWithAddresses(observed, manifests, prior, intent.prune ? undefined : previouslyApplied);
   const conflicts = findConflicts(desired, observed).filter((c) => !pending?.has(c.slice(0, c.indexOf(' '))));
@@ -71,7 +72,7 @@ export async function prepare(deps: EngineDeps, state: StateDir | undefined, man
   if (conflicts.length > 0) throw new ConflictError(conflicts);
   requireNft(desired, observed);
   const { prune } = applyTarget(desired, intent.prune);
-  const plan = checkedPlan(planSteps(diffStates(desired, observed.resources, { prune }), digestObserved(observed)), observed);
+  const plan = await planFor(deps, diffStates(desired, observed.resources, { prune }), observed);
   const thisApply: AppliedSet = { manifests, assignments };
   const applied = intent.prune ? thisApply : mergeApplied(previouslyApplied, thisApply);
   return { plan, desired, observed, leases, prune, leaseSource: source, applied, ...(scope ? { scope } : {}) };
@@ -84,6 +85,20 @@ async function observeFor(deps: EngineDeps, state: StateDir | undefined, scope: 
   if (!scopeMissed(observed, manifests)) return { observed, scope };
   deps.logger.debug({ unpaired: observed.unpaired }, 'a veth of these manifests ends outside the namespaces read: reading all');
   return { observed: await observe(deps, state) };
+}
+
+/**
+ * The steps of `changes`, refused when they would delete what is not
+ * netrecon's. Namespaces it deletes that a process is still in get their
+ * links removed first (see planSteps), said in the log.
+ */
+async function planFor(deps: EngineDeps, changes: readonly Change[], observed: ObservedState): Promise<Plan> {
+  const deleted = changes.flatMap((c) => (c.action === 'delete' && c.observed.type === 'netns' ? [c.observed.ns] : []));
+  const inUse = deleted.length === 0 ? new Map<string, number[]>() : await namespacesInUse(deps.netnsDir, deleted, { concurrency: deps.concurrency });
+  if (inUse.size > 0) {
+    deps.logger.warn({ namespaces: Object.fromEntries(inUse) }, 'processes still run in namespaces this plan deletes: their links are removed first, and the processes keep running without them');
+  }
+  return checkedPlan(planSteps(changes, digestObserved(observed), { inUse: new Set(inUse.keys()) }), observed);
 }
 
 function checkedPlan(plan: Plan, observed: ObservedState): Plan {
@@ -121,7 +136,7 @@ export function desiredWithAddresses(observed: ObservedState, manifests: Manifes
  * Delete what the manifests own; what all networks share is recomputed from
  * the objects of the last apply that remain (no bridge left: no table).
  */
-function prepareDelete(observed: ObservedState, manifests: ManifestSet, leases: LeaseTable, remaining: AppliedSet, recorded: boolean): Prepared {
+async function prepareDelete(deps: EngineDeps, observed: ObservedState, manifests: ManifestSet, leases: LeaseTable, remaining: AppliedSet, recorded: boolean): Promise<Prepared> {
   const orphans = [...remaining.manifests.sandboxes.values()].filter((s) => s.shareWith !== undefined && manifests.sandboxes.has(s.shareWith));
   const stranded = stillAttached(manifests, remaining);
   if (orphans.length + stranded.length > 0) {
@@ -134,7 +149,7 @@ function prepareDelete(observed: ObservedState, manifests: ManifestSet, leases: 
   // Without a record of the last apply, what remains is unknown: its files are left as they are.
   const refresh = recorded ? { files: filesOfSet(remaining.manifests, remaining.assignments), owners: ownersOf(remaining.manifests) } : undefined;
   const { desired, prune } = deleteTarget(observed.resources, ownersOf(manifests), shared, refresh);
-  const plan = checkedPlan(planSteps(diffStates(desired, observed.resources, { prune }), digestObserved(observed)), observed);
+  const plan = await planFor(deps, diffStates(desired, observed.resources, { prune }), observed);
   return { plan, desired, observed, leases, prune, leaseSource: 'file', applied: remaining };
 }
 

@@ -44,5 +44,9 @@ export async function observedAfterApply(deps: EngineDeps, state: StateDir, befo
   const [files, shared] = await Promise.all([observeFiles(deps.etcNetnsDir), observeShared(deps.runner, state)]);
   const kept = [...before.resources.values()].filter((r) => !touched.has(r.ns) && r.type !== 'file' && r.ns !== HOST_NS);
   const kernel: ObservedState = { resources: new Map([...kept, ...fresh.resources.values()].map((r) => [r.key, r])), foreign: fresh.foreign };
-  return { ...withFiles(kernel, { resources: [...files.resources, ...shared.resources], foreign: [] }), nftAvailable: shared.nftAvailable };
+  return {
+    ...withFiles(kernel, { resources: [...files.resources, ...shared.resources], foreign: [] }),
+    nftAvailable: shared.nftAvailable,
+    ...(fresh.unpaired === undefined ? {} : { unpaired: fresh.unpaired }),
+  };
 }

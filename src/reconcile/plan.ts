@@ -1,7 +1,12 @@
-import { PLAN_VERSION, type Command, type Plan, type PlanSummary, type Step } from '../model/plan.js';
+import { PLAN_VERSION, Wave, type Command, type Plan, type PlanSummary, type Step } from '../model/plan.js';
 import type { Resource } from '../model/resource.js';
 import { createCommands, deleteCommands, updateCommands } from './commands.js';
 import type { Change } from './diff.js';
+
+export interface PlanOptions {
+  /** Namespaces a process is still in (see namespacesInUse): deleting one removes its links first. */
+  readonly inUse?: ReadonlySet<string>;
+}
 
 /**
  * Changes -> ordered steps, each with its exact commands and its inverse,
@@ -9,8 +14,9 @@ import type { Change } from './diff.js';
  * Deletes come first in reverse dependency order, then everything else in
  * dependency order; the executor further groups commands into waves.
  */
-export function planSteps(changes: readonly Change[], observedDigest: string): Plan {
-  const steps = changes.map((change, id) => stepFor(change, id));
+export function planSteps(changes: readonly Change[], observedDigest: string, options: PlanOptions = {}): Plan {
+  const inUse = options.inUse ?? new Set<string>();
+  const steps = changes.map((change, id) => stepFor(change, id, inUse));
   return { version: PLAN_VERSION, observedDigest, steps, summary: summarize(steps) };
 }
 
@@ -31,7 +37,21 @@ function bridgePort(removed: readonly Resource[]): { bridgePort?: number } {
   return ports.length === 0 ? {} : { bridgePort: Math.min(...ports) };
 }
 
-function stepFor(change: Change, id: number): Step {
+/**
+ * `ip netns del` only unmounts a namespace. When no process is in it, the
+ * kernel then removes it and its links; when one is, the namespace lives on
+ * with them (a veth's host end stays on its bridge, a macvlan on its
+ * parent). So in a namespace in use the links netrecon owns are deleted
+ * first, inside it, as CNI's DEL does.
+ */
+function deleteNetnsCommands(r: Resource, covers: readonly Resource[], inUse: ReadonlySet<string>): Command[] {
+  if (r.type !== 'netns' || !inUse.has(r.ns)) return deleteCommands(r);
+  const links = covers.flatMap((c) => (c.ns === r.ns && (c.type === 'veth' || c.type === 'macvlan' || c.type === 'stray-link') ? [c.name] : []));
+  const inside = links.map((name): Command => ({ tool: 'ip', ns: r.ns, wave: Wave.nsDelete, args: ['link', 'del', name] }));
+  return [...inside, ...deleteCommands(r)];
+}
+
+function stepFor(change: Change, id: number, inUse: ReadonlySet<string>): Step {
   switch (change.action) {
     case 'create': {
       const r = change.desired;
@@ -40,7 +60,7 @@ function stepFor(change: Change, id: number): Step {
     case 'delete': {
       const r = change.observed;
       return { id, address: r.key, action: 'delete', owner: r.owner, covers: change.covers.map((c) => c.key),
-        commands: deleteCommands(r), inverse: recreate(r, change.covers), ...bridgePort([r, ...change.covers]) };
+        commands: deleteNetnsCommands(r, change.covers, inUse), inverse: recreate(r, change.covers), ...bridgePort([r, ...change.covers]) };
     }
     case 'update': {
       const { desired: d, observed: o } = change;

@@ -1,5 +1,5 @@
 import equal from 'fast-deep-equal';
-import type { Resource } from '../model/resource.js';
+import { HOST_NS, linkKey, type Owner, type Resource } from '../model/resource.js';
 import { diffStates, type DiffOptions } from './diff.js';
 
 /** Differences that remain between desired and observed state after an apply; empty means converged. */
@@ -9,6 +9,29 @@ export function verifyApplied(
   options: DiffOptions,
 ): string[] {
   return diffStates(desired, observed, options).map(describeChange);
+}
+
+/**
+ * The check for host ends of the veths a plan removes that are still there.
+ * Deleting a namespace removes its veths, but the kernel does it in the
+ * background: until then the host end keeps its name (an apply right after
+ * would find it taken), and for good when something holds the namespace
+ * that netrecon could not see (it removes the links of namespaces
+ * processes are in first). A read of some namespaces sees such an end only
+ * as unpaired: `unpaired` are the owners of those ends.
+ */
+export function lingeringHostEnds(
+  before: ReadonlyMap<string, Resource>,
+  desired: ReadonlyMap<string, Resource>,
+  prune: (r: Resource) => boolean,
+): (unpaired: readonly Owner[]) => string[] {
+  const removed = new Map<Owner, string>();
+  for (const r of before.values()) if (r.type === 'veth' && !desired.has(r.key) && prune(r)) removed.set(r.owner, r.hostName);
+  return (unpaired) => unpaired.flatMap((owner) => {
+    const hostName = removed.get(owner);
+    return hostName === undefined ? []
+      : [`${linkKey(HOST_NS, hostName)}: still present (host end of ${owner}'s veth: its namespace was deleted but something still holds it, a process or a mount)`];
+  });
 }
 
 const describeChange = (c: ReturnType<typeof diffStates>[number]): string => {
