@@ -7,6 +7,7 @@ import { requireOutput, type ParsedArgs } from './args.js';
 import { engineDeps, makeLogger, requirePrivileges, stateDirOf } from './context.js';
 import { applyIntent, renderPlan, runPlan } from './plan.js';
 import { manifestsFrom, recordedObjects, withLockedState } from './session.js';
+import { readParseCache, saveParseCache, type StateDir } from '../state/index.js';
 
 const summaryLine = (plan: Plan, verb: string): string =>
   plan.steps.length === 0 ? 'No changes. The live state matches the manifests.\n'
@@ -16,13 +17,23 @@ const summaryLine = (plan: Plan, verb: string): string =>
 export async function runApply(args: ParsedArgs, out: Writable): Promise<number> {
   if (args.dryRun && args.command === 'apply') return runPlan({ ...args, command: 'plan' }, out);
   const output = requireOutput(args.output, ['text', 'json'], 'text');
-  const manifests = await manifestsFrom(args, args.command === 'delete' ? await recordedObjects(stateDirOf(args)) : undefined);
+  const cache = await readParseCache(stateDirOf(args));
+  const manifests = await manifestsFrom(args, args.command === 'delete' ? await recordedObjects(stateDirOf(args)) : undefined, cache);
   requirePrivileges();
   const logger = makeLogger(args, 'warn');
   const deps = engineDeps(args, logger);
   const intent: Intent = args.command === 'delete' ? { kind: 'delete' } : applyIntent(args, manifests, logger);
   const started = performance.now();
   return withLockedState(deps, args.command, async (state) => {
+    try {
+      return await applyLocked(state);
+    } finally {
+      const failed = await saveParseCache(state, cache);
+      if (failed) logger.debug({ error: failed.message }, 'parse cache not written');
+    }
+  });
+
+  async function applyLocked(state: StateDir): Promise<number> {
     const prepared = await prepare(deps, state, manifests, intent);
     if (args.dryRun) {
       out.write(renderPlan(prepared.plan, output));
@@ -37,5 +48,5 @@ export async function runApply(args: ParsedArgs, out: Writable): Promise<number>
     out.write(output === 'json' ? `${JSON.stringify({ plan: prepared.plan, applied: true, durationMs }, null, 2)}\n`
       : summaryLine(prepared.plan, args.command === 'delete' ? 'Delete' : 'Apply'));
     return 0;
-  });
+  }
 }

@@ -8,7 +8,8 @@ import { planToShell } from '../render/plan-sh.js';
 import { planToText } from '../render/plan-text.js';
 import type { Plan } from '../model/plan.js';
 import { requireOutput, type ParsedArgs } from './args.js';
-import { engineDeps, makeLogger, requirePrivileges } from './context.js';
+import { engineDeps, makeLogger, requirePrivileges, stateDirOf } from './context.js';
+import { readParseCache } from '../state/index.js';
 import { isEmptySet, manifestsFrom, readOnlyState } from './session.js';
 
 export const renderPlan = (plan: Plan, output: string): string =>
@@ -26,7 +27,7 @@ export function applyIntent(args: ParsedArgs, manifests: ManifestSet, logger: Lo
 /** `netrecon plan`: what apply would do, changing nothing. */
 export async function runPlan(args: ParsedArgs, out: Writable): Promise<number> {
   const output = requireOutput(args.output, ['text', 'json', 'sh'], 'text');
-  const manifests = await manifestsFrom(args);
+  const manifests = await manifestsFrom(args, undefined, await readParseCache(stateDirOf(args)));
   requirePrivileges();
   const logger = makeLogger(args, 'warn');
   const deps = engineDeps(args, logger);

@@ -1,15 +1,15 @@
 import { ManifestError } from '../model/errors.js';
 import type { ManifestSet } from '../model/manifest.js';
-import { loadManifests, type KnownObjects } from '../manifest/index.js';
+import { loadManifests, type KnownObjects, type ParseCache } from '../manifest/index.js';
 import { readApplied } from '../engine/applied.js';
 import type { EngineDeps } from '../engine/context.js';
 import { recoverInterrupted } from '../engine/journal.js';
 import { acquireLock, openStateDir, type StateDir } from '../state/index.js';
 import { usage, type ParsedArgs } from './args.js';
 
-export async function manifestsFrom(args: ParsedArgs, known?: KnownObjects): Promise<ManifestSet> {
+export async function manifestsFrom(args: ParsedArgs, known?: KnownObjects, cache?: ParseCache): Promise<ManifestSet> {
   if (args.files.length === 0) throw usage(`${args.command} needs -f PATH (a manifest file or directory)`);
-  const result = await loadManifests(args.files, known ? { known } : {});
+  const result = await loadManifests(args.files, { ...(known ? { known } : {}), ...(cache ? { cache } : {}) });
   if (!result.ok) throw new ManifestError(result.diagnostics);
   return result.set;
 }

@@ -4,7 +4,8 @@ import { desiredWithAddresses, observe, priorLeases } from '../engine/prepare.js
 import type { EngineDeps } from '../engine/context.js';
 import { isInSync, statusRows, type StatusRow } from '../reconcile/status.js';
 import { requireOutput, type ParsedArgs } from './args.js';
-import { engineDeps, makeLogger, requirePrivileges } from './context.js';
+import { engineDeps, makeLogger, requirePrivileges, stateDirOf } from './context.js';
+import { readParseCache } from '../state/index.js';
 import { manifestsFrom, readOnlyState } from './session.js';
 
 interface ParentState {
@@ -46,7 +47,7 @@ function statusText(rows: readonly StatusRow[], addresses: Record<string, string
 /** `netrecon status`: live state of everything netrecon owns, and drift against the manifests when given. */
 export async function runStatus(args: ParsedArgs, out: Writable): Promise<number> {
   const output = requireOutput(args.output, ['text', 'json'], 'text');
-  const manifests = args.files.length > 0 ? await manifestsFrom(args) : undefined;
+  const manifests = args.files.length > 0 ? await manifestsFrom(args, undefined, await readParseCache(stateDirOf(args))) : undefined;
   requirePrivileges();
   const deps = engineDeps(args, makeLogger(args, 'warn'));
   const observed = await observe(deps);

@@ -3,7 +3,8 @@ import { formatDiagnostic } from '../model/diagnostic.js';
 import { ManifestError, NetreconError, errorMessage } from '../model/errors.js';
 import type { ManifestSet } from '../model/manifest.js';
 import type { Logger } from '../log.js';
-import { loadManifests } from '../manifest/index.js';
+import { loadManifests, type ParseCache } from '../manifest/index.js';
+import { readParseCache, saveParseCache } from '../state/index.js';
 import { applyPrepared } from '../engine/apply.js';
 import type { EngineDeps } from '../engine/context.js';
 import { prepare } from '../engine/prepare.js';
@@ -11,12 +12,14 @@ import { recordApplied } from '../engine/records.js';
 import { ReconcileLoop, timerSchedule, type ReconcileResult, type Trigger } from '../watch/loop.js';
 import { watchKernel, watchManifests, watchNetnsDir, watchNftables, type Stop } from '../watch/sources.js';
 import { parseDuration, usage, type ParsedArgs } from './args.js';
-import { engineDeps, makeLogger, requirePrivileges } from './context.js';
+import { engineDeps, makeLogger, requirePrivileges, stateDirOf } from './context.js';
 import { applyIntent } from './plan.js';
 import { holdLockedState, type HeldState } from './session.js';
 
 interface WatchState {
   lastGood?: ManifestSet;
+  /** Parsed YAML of the directory's files as they are (see manifest/cache.ts). */
+  cache?: ParseCache;
 }
 
 const summarizeTriggers = (ts: readonly Trigger[]): { trigger: string; changed?: string[] } => {
@@ -28,7 +31,9 @@ const summarizeTriggers = (ts: readonly Trigger[]): { trigger: string; changed?:
 async function reconcileDir(ctx: { dir: string; args: ParsedArgs; deps: EngineDeps; logger: Logger; state: WatchState; held: HeldState }, triggers: readonly Trigger[]): Promise<ReconcileResult> {
   const started = performance.now();
   const base = summarizeTriggers(triggers);
-  const loaded = await loadManifests([ctx.dir]);
+  const cache = ctx.state.cache;
+  const loaded = await loadManifests([ctx.dir], cache ? { cache } : {});
+  ctx.state.cache = cache?.retained();
   if (!loaded.ok) {
     ctx.logger.error({ ...base, outcome: 'invalid', errors: loaded.diagnostics.map(formatDiagnostic) }, 'manifests invalid; keeping the last good state');
   } else ctx.state.lastGood = loaded.set;
@@ -37,6 +42,7 @@ async function reconcileDir(ctx: { dir: string; args: ParsedArgs; deps: EngineDe
   try {
     const intent = applyIntent(ctx.args, manifests, ctx.logger);
     const summary = await ctx.held.run(async (state) => {
+      if (cache?.changed === true) await saveParseCache(state, cache);
       const prepared = await prepare(ctx.deps, state, manifests, intent);
       const result = await applyPrepared(ctx.deps, state, prepared);
       await recordApplied(state, manifests, !intent.prune);
@@ -64,7 +70,8 @@ export async function runWatch(args: ParsedArgs): Promise<number> {
   // The lock is held from start to stop: a manual apply or a second watch on this state directory fails fast.
   const held = await holdLockedState(deps, 'watch');
   try {
-    const ctx = { dir, args, deps, logger, state: {} as WatchState, held };
+    const cache = await readParseCache(stateDirOf(args));
+    const ctx = { dir, args, deps, logger, state: (cache ? { cache } : {}) as WatchState, held };
     const loop = new ReconcileLoop({ reconcile: (ts) => reconcileDir(ctx, ts), debounceMs: 300, backoff: { initialMs: 1000, maxMs: 60_000 }, schedule: timerSchedule });
     const stops = startSources(ctx, loop, resyncMs);
     logger.info({ dir, resyncMs }, 'watching');

@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { diagnosticAt } from '../model/diagnostic.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { manifestsFromTexts, sizeBudget } from './texts.js';
-import type { LoadResult, ManifestText } from './texts.js';
-import type { KnownObjects } from './semantic/index.js';
+import type { LoadOptions, LoadResult, ManifestText } from './texts.js';
 
 const isManifestName = (name: string): boolean => name.endsWith('.yaml') || name.endsWith('.yml');
 const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -64,7 +63,7 @@ async function readAll(files: readonly string[], out: Diagnostic[]): Promise<Man
  * Files and directories -> ManifestSet, or every problem found. I/O problems
  * (a missing path, an unreadable or too large file) are diagnostics at 1:1.
  */
-export async function loadManifests(paths: readonly string[], options: { readonly known?: KnownObjects } = {}): Promise<LoadResult> {
+export async function loadManifests(paths: readonly string[], options: LoadOptions = {}): Promise<LoadResult> {
   const io: Diagnostic[] = [];
   const texts = await readAll(await expandPaths(paths, io), io);
   const result = manifestsFromTexts(texts, options);

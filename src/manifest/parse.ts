@@ -5,7 +5,8 @@ import type { Diagnostic } from '../model/diagnostic.js';
 import type { SourceRef } from '../model/manifest.js';
 import { excessiveNestingAt } from './depth.js';
 import { makeLocator, positionAt } from './positions.js';
-import type { Locate } from './positions.js';
+import type { FieldPath, Locate } from './positions.js';
+import type { CachedText, ParseCache } from './cache.js';
 
 /** Bounds that keep hostile input from exhausting memory, stack or time. */
 export const PARSE_LIMITS = { maxDepth: 100, maxAliasCount: 100, maxDocuments: 10_000 } as const;
@@ -89,6 +90,8 @@ export interface ParseTextOptions {
   readonly text: string;
   /** How many more documents may be read (a limit across all files). */
   readonly budget: number;
+  /** Texts parsed before without a problem (see cache.ts); a text parsed now without one is added. */
+  readonly cache?: ParseCache;
 }
 
 export interface ParseTextResult {
@@ -99,6 +102,15 @@ export interface ParseTextResult {
 
 /** YAML text -> documents; every problem goes to `out`. Never throws on bad input. */
 export function parseManifestText(opts: ParseTextOptions, out: Diagnostic[]): ParseTextResult {
+  const hit = opts.cache?.get(opts.text);
+  if (hit !== undefined && hit.count <= opts.budget) return fromCache(opts, hit);
+  const before = out.length;
+  const result = parseFresh(opts, out);
+  if (opts.cache !== undefined && out.length === before) opts.cache.put(opts.text, toCached(result));
+  return result;
+}
+
+function parseFresh(opts: ParseTextOptions, out: Diagnostic[]): ParseTextResult {
   const lc = new LineCounter();
   const deep = excessiveNestingAt(opts.text, PARSE_LIMITS.maxDepth);
   if (deep !== undefined) {
@@ -107,6 +119,33 @@ export function parseManifestText(opts: ParseTextOptions, out: Diagnostic[]): Pa
     return { docs: [], count: 0 };
   }
   return composeDocs(opts, lc, out);
+}
+
+const NAME_PATH: FieldPath = ['metadata', 'name'];
+const isNamePath = (path: FieldPath): boolean => path.length === 2 && path[0] === NAME_PATH[0] && path[1] === NAME_PATH[1];
+
+function toCached(result: ParseTextResult): CachedText {
+  const pair = (ref: SourceRef): [number, number] => [ref.line, ref.col];
+  return { count: result.count, docs: result.docs.map((d) => ({ value: d.value, start: pair(d.start), name: pair(d.at(NAME_PATH)) })) };
+}
+
+/**
+ * Documents as parsing gave them before. metadata.name's position (which
+ * every load asks for) is kept; any other is found by parsing the text again,
+ * once, the first time a diagnostic asks.
+ */
+function fromCache(opts: ParseTextOptions, hit: CachedText): ParseTextResult {
+  const ref = ([line, col]: readonly [number, number]): SourceRef => ({ file: opts.file, line, col });
+  let parsed: ParsedDoc[] | undefined;
+  const locate = (i: number): Locate => {
+    parsed ??= parseFresh({ file: opts.file, text: opts.text, budget: PARSE_LIMITS.maxDocuments }, []).docs;
+    return parsed[i]?.at ?? (() => ref(hit.docs[i]?.start ?? [1, 1]));
+  };
+  const docs = hit.docs.map((d, i): ParsedDoc => {
+    const name = ref(d.name);
+    return { file: opts.file, value: d.value, start: ref(d.start), at: (path, part = 'value') => (part === 'value' && isNamePath(path) ? name : locate(i)(path, part)) };
+  });
+  return { docs, count: hit.count };
 }
 
 function composeDocs(opts: ParseTextOptions, lc: LineCounter, out: Diagnostic[]): ParseTextResult {

@@ -4,6 +4,7 @@ import type { ManifestSet } from '../model/manifest.js';
 import { itemsFromDocs } from './documents.js';
 import { PARSE_LIMITS, parseManifestText } from './parse.js';
 import type { ParsedDoc } from './parse.js';
+import type { ParseCache } from './cache.js';
 import { schemaDiagnostics } from './schema.js';
 import { resolveManifests, type KnownObjects } from './semantic/index.js';
 
@@ -39,6 +40,13 @@ export function sizeBudget(): (file: string, bytes: number, out: Diagnostic[]) =
 
 export type LoadResult = { ok: true; set: ManifestSet } | { ok: false; diagnostics: Diagnostic[] };
 
+export interface LoadOptions {
+  /** Networks and sandboxes the manifests may name without defining them (delete: from the last apply). */
+  readonly known?: KnownObjects;
+  /** Parsed YAML of earlier runs, by text (see cache.ts). */
+  readonly cache?: ParseCache;
+}
+
 export interface ManifestText {
   readonly file: string;
   readonly text: string;
@@ -50,7 +58,7 @@ export interface ManifestText {
  * Semantic checks run on the documents that passed the schema; a reference
  * to a document that failed it is not reported again.
  */
-export function manifestsFromTexts(files: readonly ManifestText[], options: { readonly known?: KnownObjects } = {}): LoadResult {
+export function manifestsFromTexts(files: readonly ManifestText[], options: LoadOptions = {}): LoadResult {
   const diagnostics: Diagnostic[] = [];
   const docs: ParsedDoc[] = [];
   let budget: number = PARSE_LIMITS.maxDocuments;
@@ -61,7 +69,7 @@ export function manifestsFromTexts(files: readonly ManifestText[], options: { re
     const verdict = admit(file, Buffer.byteLength(text), diagnostics);
     if (verdict === 'stop') break;
     if (verdict === 'skip') continue;
-    const parsed = parseManifestText({ file, text, budget }, diagnostics);
+    const parsed = parseManifestText({ file, text, budget, ...(options.cache ? { cache: options.cache } : {}) }, diagnostics);
     budget -= parsed.count;
     docs.push(...parsed.docs);
     if (budget < 0) break;

@@ -31,8 +31,9 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { parseAllDocuments, stringify } from 'yaml';
 import { allocateAddresses, emptyLeaseTable } from '../../src/ipam/index.js';
-import { manifestsFromTexts, READ_LIMITS, type LoadResult, type ManifestText } from '../../src/manifest/index.js';
+import { manifestsFromTexts, ParseCache, READ_LIMITS, type CacheRecord, type LoadResult, type ManifestText } from '../../src/manifest/index.js';
 import type { ManifestSet } from '../../src/model/manifest.js';
+import { formatDiagnostic } from '../../src/model/diagnostic.js';
 import type { Command, Plan } from '../../src/model/plan.js';
 import type { Resource } from '../../src/model/resource.js';
 import { desiredFromManifests } from '../../src/reconcile/desired.js';
@@ -172,6 +173,18 @@ function checkInput(files: readonly ManifestText[], counters: Counters): void {
   const ms = performance.now() - started;
   counters.maxMs = Math.max(counters.maxMs, ms);
   assert.ok(ms < PER_INPUT_MS, `one input took ${Math.round(ms)} ms`);
+  assertSameFromCache(files, result);
+}
+
+/** Served from a parse cache (filled, then read back through JSON as the next run would), the load is the same. */
+function assertSameFromCache(files: readonly ManifestText[], expected: LoadResult): void {
+  const outcome = (r: LoadResult): unknown => (r.ok
+    ? { set: JSON.parse(JSON.stringify(r.set, (_k, v: unknown) => (v instanceof Map ? Object.fromEntries(v) : v))) as unknown }
+    : { diagnostics: r.diagnostics.map(formatDiagnostic) });
+  const cold = new ParseCache('fuzz');
+  assert.deepEqual(outcome(manifestsFromTexts(files, { cache: cold })), outcome(expected), 'filling the parse cache changes nothing');
+  const warm = new ParseCache('fuzz', JSON.parse(JSON.stringify(cold.toRecord())) as CacheRecord);
+  assert.deepEqual(outcome(manifestsFromTexts(files, { cache: warm })), outcome(expected), 'served from the parse cache, the load is the same');
 }
 
 function runProperty<T>(t: TestContext, arb: fc.Arbitrary<T>, toFiles: (x: T) => ManifestText[], runs = RUNS): void {
