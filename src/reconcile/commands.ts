@@ -128,7 +128,9 @@ function updateVeth(from: VethResource, to: VethResource): IpCommand[] {
     out.push(ip(HOST_NS, Wave.hostCreate, 'link', 'set', to.hostName, ...mtuArgs(to.mtu), 'master', to.hostMaster,
       'alias', ownerAlias(to.owner), upDown(to.hostUp)));
   }
-  if (from.hostIsolated !== to.hostIsolated || from.hostHairpin !== to.hostHairpin) out.push(portFlags(to));
+  // A port on a new bridge starts with the kernel's default flags (isolation and hairpin off).
+  const newPort = from.hostMaster !== to.hostMaster && (to.hostIsolated || to.hostHairpin);
+  if (newPort || from.hostIsolated !== to.hostIsolated || from.hostHairpin !== to.hostHairpin) out.push(portFlags(to));
   if (from.mac !== to.mac || from.up !== to.up || from.mtu !== to.mtu || from.owner !== to.owner) out.push(setInside(to));
   return out;
 }

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { sandboxFor } from '../helpers/require-root.js';
 import type { KernelSandbox } from '../helpers/sandbox.js';
@@ -73,4 +75,19 @@ test('internal: true: s1 and s2 reach each other, but not the outside, and the o
     blocked(sb, 'outside', 's1', '172.30.50.10'),
     blocked(sb, 's2', 'o1', '172.30.40.10'),
   ]);
+});
+
+test('icc: false survives a bridge rename: the moved ports are isolated again and apply converges at once', async (t) => {
+  const sb = await sandboxFor(t);
+  if (sb === undefined) return;
+  await netrecon(sb, 'apply', '-f', fixture('icc'));
+  const text = await readFile(join(fixture('icc'), 'manifests.yaml'), 'utf8');
+  const renamed = await sb.writeFiles('renamed', { 'manifests.yaml': text.replace('bridge: {icc: false}', 'bridge: {icc: false, name: br-quiet}') });
+  const applied = await sb.netrecon(['apply', '-f', renamed]);
+  assert.equal(applied.exitCode, 0, applied.stderr);
+  const ports = await sb.run(['bridge', '-j', '-d', 'link', 'show']);
+  const flags = (JSON.parse(ports.stdout) as { master?: string; isolated?: boolean }[]).filter((p) => p.master === 'br-quiet').map((p) => p.isolated);
+  assert.deepEqual(flags, [true, true], ports.stdout);
+  await reachable(sb, [['c1', '172.30.30.1'], ['c2', '172.30.30.1']]);
+  await Promise.all([blocked(sb, 'c1', 'c2', '172.30.30.11'), blocked(sb, 'c2', 'c1', '172.30.30.10')]);
 });
