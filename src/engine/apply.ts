@@ -74,7 +74,7 @@ async function rollBack(deps: EngineDeps, state: StateDir, prepared: Prepared, f
  * this apply removed must be gone; `first` (read back during the apply)
  * spares one full observation when it does.
  */
-export async function verifyConverged(deps: EngineDeps, state: StateDir, prepared: Pick<Prepared, 'desired' | 'prune' | 'scope' | 'observed'>, first?: ObservedState): Promise<void> {
+export async function verifyConverged(deps: EngineDeps, state: StateDir, prepared: Pick<Prepared, 'desired' | 'prune' | 'scope' | 'observed' | 'plan'>, first?: ObservedState): Promise<void> {
   const lingering = lingeringHostEnds(prepared.observed.resources, prepared.desired, prepared.prune);
   const check = (observed: ObservedState): string[] => [
     ...verifyApplied(prepared.desired, observed.resources, { prune: prepared.prune }),
@@ -82,7 +82,7 @@ export async function verifyConverged(deps: EngineDeps, state: StateDir, prepare
   ];
   if (first && check(first).length === 0) return;
   const differences = await settle(deps, state, prepared.scope, check);
-  if (differences.length > 0) throw new VerifyError(differences);
+  if (differences.length > 0) throw new VerifyError(differences, prepared.plan.steps.length);
 }
 
 /**

@@ -73,11 +73,15 @@ export class RollbackIncompleteError extends NetreconError {
   }
 }
 
-/** The applied state does not match the desired state. */
+/**
+ * Every step ran, yet the state re-observed after them is not the desired
+ * one. The changes are kept, not rolled back: exit 3, like a rollback that
+ * could not restore, since the host is in neither the old nor the new state.
+ */
 export class VerifyError extends NetreconError {
   readonly differences: readonly string[];
-  constructor(differences: readonly string[]) {
-    super('verify', `state after apply differs from the desired state:\n  ${differences.join('\n  ')}`);
+  constructor(differences: readonly string[], steps: number) {
+    super('verify', `the ${steps} step(s) of this run were applied and are kept (not rolled back), but the state after them differs from the desired state:\n  ${differences.join('\n  ')}`, 3);
     this.differences = differences;
   }
 }
