@@ -9,16 +9,17 @@ import { HOST_NS, linkKey, type ObservedState, type Resource } from '../model/re
 export function findConflicts(desired: ReadonlyMap<string, Resource>, observed: ObservedState): string[] {
   const out: string[] = [];
   for (const r of desired.values()) {
-    if (observed.resources.has(r.key)) continue;
-    for (const key of namesNeeded(r)) {
-      const foreign = observed.foreign.get(key);
-      if (foreign) out.push(`${r.key} (${r.owner}): ${key} is taken by ${foreign.what}, which netrecon does not own`);
-    }
+    // Parents first, for links that exist too: a changed parent replaces the link.
     if (r.type === 'macvlan' && !linkExists(r.parent, desired, observed)) {
       out.push(`${r.key} (${r.owner}): macvlan parent ${r.parent} does not exist on the host`);
     }
     if (r.type === 'vlan' && !linkExists(r.link, desired, observed)) {
       out.push(`${r.key} (${r.owner}): ${r.link}, the link under VLAN ${r.name}, does not exist on the host`);
+    }
+    if (observed.resources.has(r.key)) continue;
+    for (const key of namesNeeded(r)) {
+      const foreign = observed.foreign.get(key);
+      if (foreign) out.push(`${r.key} (${r.owner}): ${key} is taken by ${foreign.what}, which netrecon does not own`);
     }
   }
   return out;
