@@ -16,6 +16,9 @@ import { findConflicts, findDeleteConflicts, useExistingVlans } from '../reconci
 import { desiredFromManifests } from '../reconcile/desired.js';
 import { diffStates, type Change } from '../reconcile/diff.js';
 import { namespacesInUse } from '../observe/holders.js';
+import { hostListeners } from '../observe/listeners.js';
+import { newPublishes, portsInUse } from '../reconcile/ports.js';
+import { isLoopback } from '../util/cidr.js';
 import { planSteps } from '../reconcile/plan.js';
 import { loadLeases, type StateDir } from '../state/index.js';
 import type { EngineDeps } from './context.js';
@@ -70,6 +73,8 @@ export async function prepare(deps: EngineDeps, state: StateDir | undefined, man
   const missing = conflicts.filter((c) => c.includes('does not exist on the host'));
   if (missing.length > 0) throw new NetreconError('missing-prerequisite', `needed on the host but missing; nothing was changed:\n  ${missing.join('\n  ')}`);
   if (conflicts.length > 0) throw new ConflictError(conflicts);
+  await refusePortsInUse(manifests, recorded?.manifests);
+  warnLoopbackPublishes(deps, manifests);
   requireNft(desired, observed);
   const { prune } = applyTarget(desired, intent.prune);
   const plan = await planFor(deps, diffStates(desired, observed.resources, { prune }), observed);
@@ -85,6 +90,25 @@ async function observeFor(deps: EngineDeps, state: StateDir | undefined, scope: 
   if (!scopeMissed(observed, manifests)) return { observed, scope };
   deps.logger.debug({ unpaired: observed.unpaired }, 'a veth of these manifests ends outside the namespaces read: reading all');
   return { observed: await observe(deps, state) };
+}
+
+/**
+ * A loopback hostIP (docker run -p 127.0.0.1:…) is valid but publishes
+ * nothing: loopback traffic never takes the DNAT hooks. Said, not refused.
+ */
+function warnLoopbackPublishes(deps: EngineDeps, manifests: ManifestSet): void {
+  const loopback = [...manifests.attachments.values()].flatMap((a) => a.publish.filter((p) => isLoopback(p.hostIP)).map((p) => `attachment/${a.name} ${p.hostIP}:${p.hostPort}/${p.protocol}`));
+  if (loopback.length > 0) {
+    deps.logger.warn({ publishes: loopback }, 'a loopback hostIP publishes nothing (loopback traffic takes no DNAT): from this host, reach the sandbox at its own address, or publish on a host address');
+  }
+}
+
+/** New published ports that a host socket listens on are a conflict (see portsInUse). */
+async function refusePortsInUse(manifests: ManifestSet, previous: AppliedSet['manifests'] | undefined): Promise<void> {
+  const fresh = newPublishes(manifests, previous);
+  if (fresh.length === 0) return;
+  const busy = portsInUse(fresh, await hostListeners());
+  if (busy.length > 0) throw new ConflictError(busy, 'refusing to publish ports in use');
 }
 
 /**

@@ -22,6 +22,9 @@ const bitsOf = (family: Family): number => (family === 4 ? 32 : 128);
  */
 export const isIp = (text: string): boolean => (text.includes(':') ? ipaddr.IPv6.isValid(text) : ipaddr.IPv4.isValidFourPartDecimal(text));
 
+/** 127.0.0.0/8 or ::1 (a valid address). */
+export const isLoopback = (ip: string): boolean => ipaddr.parse(ip).range() === 'loopback';
+
 export const familyOf = (ip: string): Family => (ip.includes(':') ? 6 : 4);
 
 /**

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { diffSnapshots } from '../helpers/diff.js';
 import { sandboxFor } from '../helpers/require-root.js';
+import { waitFor } from '../helpers/wait.js';
 import { fixture, netrecon, OUTSIDE, probe, runScript, UPLINK_HOST } from '../fixtures/integration3/probe.js';
 
 /**
@@ -43,4 +46,38 @@ test('two attachments publishing the same hostIP:hostPort/protocol: a validation
   const after = await sb.normalisedSnapshot();
   assert.deepEqual(after, before, `the refused apply changed the kernel:\n${diffSnapshots(before, after).join('\n')}`);
   assert.equal((await sb.run(['ls', '/run/netns'])).stdout, 'web\n', 'no netns made for api');
+});
+
+test('a new published port a host process listens on is refused, naming the socket; nothing changes; one already published is not checked again', async (t) => {
+  const sb = await sandboxFor(t);
+  if (sb === undefined) return;
+  // A service of the host's own on 8080 (tcp, all addresses), as sshd is on 22.
+  const listen = (port: number) => sb.spawn(['python3', '-c',
+    `import socket,time\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(("0.0.0.0",${port}))\ns.listen()\nprint("ready",flush=True)\ntime.sleep(600)`]);
+  const service = listen(8080);
+  await waitFor(async () => service.output().stdout.includes('ready'), { what: 'the host service listening' });
+  const before = await sb.normalisedSnapshot();
+  for (const command of ['plan', 'apply']) {
+    const refused = await sb.netrecon([command, '-f', fixture('publish')]);
+    assert.equal(refused.exitCode, 1, `${command}: ${refused.stdout}${refused.stderr}`);
+    assert.match(refused.stderr, /refusing to publish ports in use; nothing was changed:\n {2}attachment\/web-front: host port tcp 0\.0\.0\.0:8080 is in use on this host \(listening: 0\.0\.0\.0:8080\)/);
+    assert.doesNotMatch(refused.stderr, /udp/, 'udp 8080 is free');
+  }
+  const after = await sb.normalisedSnapshot();
+  assert.deepEqual(after, before, `nothing changed:\n${diffSnapshots(before, after).join('\n')}`);
+
+  service.kill();
+  await service.exited;
+  await netrecon(sb, 'apply', '-f', fixture('publish'));
+  const later = listen(8080);
+  await waitFor(async () => later.output().stdout.includes('ready'), { what: 'a listener started after the publish' });
+  await netrecon(sb, 'apply', '-f', fixture('publish'));
+  later.kill();
+
+  // docker run -p 127.0.0.1:8081:80 has no DNAT equivalent: said, not refused.
+  const text = await readFile(join(fixture('publish'), 'manifests.yaml'), 'utf8');
+  const loopback = await sb.writeFiles('loopback', { 'manifests.yaml': text.replace('{hostPort: 8080, port: 80}', '{hostPort: 8081, port: 80, hostIP: 127.0.0.1}') });
+  const plan = await sb.netrecon(['plan', '-f', loopback]);
+  assert.equal(plan.exitCode, 0, plan.stderr);
+  assert.match(plan.stderr, /attachment\/web-front 127\.0\.0\.1:8081\/tcp.*a loopback hostIP publishes nothing/s);
 });
