@@ -25,12 +25,11 @@ export async function runApply(args: ParsedArgs, out: Writable): Promise<number>
   const intent: Intent = args.command === 'delete' ? { kind: 'delete' } : applyIntent(args, manifests, logger);
   const started = performance.now();
   return withLockedState(deps, args.command, async (state) => {
-    try {
-      return await applyLocked(state);
-    } finally {
-      const failed = await saveParseCache(state, cache);
-      if (failed) logger.debug({ error: failed.message }, 'parse cache not written');
-    }
+    const code = await applyLocked(state);
+    // Only after a success: a refused or failed run writes nothing to the state directory.
+    const failed = await saveParseCache(state, cache);
+    if (failed) logger.debug({ error: failed.message }, 'parse cache not written');
+    return code;
   });
 
   async function applyLocked(state: StateDir): Promise<number> {

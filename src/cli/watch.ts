@@ -42,10 +42,10 @@ async function reconcileDir(ctx: { dir: string; args: ParsedArgs; deps: EngineDe
   try {
     const intent = applyIntent(ctx.args, manifests, ctx.logger);
     const summary = await ctx.held.run(async (state) => {
-      if (cache?.changed === true) await saveParseCache(state, cache);
       const prepared = await prepare(ctx.deps, state, manifests, intent);
       const result = await applyPrepared(ctx.deps, state, prepared);
       await recordApplied(state, manifests, !intent.prune);
+      if (loaded.ok) await saveParseCache(state, cache);
       return { ...prepared.plan.summary, steps: result.steps };
     });
     const outcome = summary.steps === 0 ? 'no-changes' : 'applied';
