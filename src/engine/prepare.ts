@@ -18,6 +18,7 @@ import { diffStates, type Change } from '../reconcile/diff.js';
 import { namespacesInUse } from '../observe/holders.js';
 import { hostListeners } from '../observe/listeners.js';
 import { newPublishes, portsInUse } from '../reconcile/ports.js';
+import { keepDefaults } from '../reconcile/sticky.js';
 import { isLoopback } from '../util/cidr.js';
 import { planSteps } from '../reconcile/plan.js';
 import { loadLeases, type StateDir } from '../state/index.js';
@@ -68,7 +69,9 @@ export async function prepare(deps: EngineDeps, state: StateDir | undefined, man
   if (intent.kind === 'delete') {
     return { ...(await prepareDelete(deps, observed, manifests, prior, appliedWithout(previouslyApplied, manifests), recorded !== undefined)), ...(scope ? { scope } : {}) };
   }
-  const { desired, leases, assignments } = desiredWithAddresses(observed, manifests, prior, intent.prune ? undefined : previouslyApplied);
+  // Interfaces and default routes given by default stay as the kernel has them (see sticky.ts).
+  const declared = keepDefaults(manifests, observed.resources);
+  const { desired, leases, assignments } = desiredWithAddresses(observed, declared, prior, intent.prune ? undefined : previouslyApplied);
   const conflicts = findConflicts(desired, observed).filter((c) => !pending?.has(c.slice(0, c.indexOf(' '))));
   const missing = conflicts.filter((c) => c.includes('does not exist on the host'));
   if (missing.length > 0) throw new NetreconError('missing-prerequisite', `needed on the host but missing; nothing was changed:\n  ${missing.join('\n  ')}`);
@@ -78,7 +81,7 @@ export async function prepare(deps: EngineDeps, state: StateDir | undefined, man
   requireNft(desired, observed);
   const { prune } = applyTarget(desired, intent.prune);
   const plan = await planFor(deps, diffStates(desired, observed.resources, { prune }), observed);
-  const thisApply: AppliedSet = { manifests, assignments };
+  const thisApply: AppliedSet = { manifests: declared, assignments };
   const applied = intent.prune ? thisApply : mergeApplied(previouslyApplied, thisApply);
   return { plan, desired, observed, leases, prune, leaseSource: source, applied, ...(scope ? { scope } : {}) };
 }

@@ -87,6 +87,10 @@ export interface AttachmentSpec {
   /** Lower-case, colon-separated; absent means "derive from the IPv4 address". */
   readonly mac?: string;
   readonly defaultRoute: boolean;
+  /** The manifest names the interface (else a default, kept once given: reconcile/sticky.ts). */
+  readonly interfaceGiven?: boolean;
+  /** The manifest sets defaultRoute (else a default, kept once given). */
+  readonly defaultRouteGiven?: boolean;
   readonly routes: readonly RouteSpec[];
   readonly publish: readonly PublishSpec[];
   readonly source: SourceRef;

@@ -67,7 +67,12 @@ export function assignPerSandbox(entries: readonly AttachmentEntry[], f: Finding
     const ifnames = interfaces(group);
     const routes = defaultRoutes(group, f);
     checkGroup(group, ifnames, f);
-    for (const e of group) specs.set(e, { ...e.base, interface: ifnames.get(e) ?? 'eth0', defaultRoute: routes.get(e) ?? false });
+    for (const e of group) {
+      specs.set(e, {
+        ...e.base, interface: ifnames.get(e) ?? 'eth0', defaultRoute: routes.get(e) ?? false,
+        interfaceGiven: e.item.spec.interface !== undefined, defaultRouteGiven: e.item.spec.defaultRoute !== undefined,
+      });
+    }
   }
   return entries.map((e) => specs.get(e)).filter((s): s is AttachmentSpec => s !== undefined);
 }
