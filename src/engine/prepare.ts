@@ -19,6 +19,7 @@ import { namespacesInUse } from '../observe/holders.js';
 import { hostListeners } from '../observe/listeners.js';
 import { newPublishes, portsInUse } from '../reconcile/ports.js';
 import { keepDefaults } from '../reconcile/sticky.js';
+import { macCollisions } from '../reconcile/macs.js';
 import { isLoopback } from '../util/cidr.js';
 import { planSteps } from '../reconcile/plan.js';
 import { loadLeases, type StateDir } from '../state/index.js';
@@ -149,8 +150,11 @@ function requireNft(desired: ReadonlyMap<string, Resource>, observed: ObservedSt
 export function desiredWithAddresses(observed: ObservedState, manifests: ManifestSet, prior: LeaseTable, kept?: AppliedSet) {
   const remaining = kept === undefined ? manifests : withKept(manifests, kept);
   const allocation = allocateAddresses({ manifests: remaining, leases: prior });
-  const problems = kept === undefined ? allocation.diagnostics
-    : [...labelKept(manifests, allocation.diagnostics), ...takenFromKept(manifests, remaining, allocation.assignments)];
+  const problems = [
+    ...(kept === undefined ? allocation.diagnostics
+      : [...labelKept(manifests, allocation.diagnostics), ...takenFromKept(manifests, remaining, allocation.assignments)]),
+    ...macCollisions(remaining, allocation.assignments),
+  ];
   if (problems.length > 0) throw new ManifestError(problems);
   const assignments = kept === undefined ? allocation.assignments
     : new Map([...allocation.assignments].filter(([name]) => manifests.attachments.has(name)));

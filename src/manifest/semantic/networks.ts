@@ -98,6 +98,11 @@ function macvlanOf(item: NetItem, f: Findings): MacvlanOptions | undefined {
     f.field(item.at, ['spec', 'macvlan', 'parent'], 'driver', 'required for driver macvlan');
     return undefined;
   }
+  // "IF.VID" is an 802.1Q subinterface (reconcile/desired-files.ts): its VLAN ID must be one 802.1Q allows.
+  const vid = /^.+\.(\d{1,4})$/.exec(macvlan.parent)?.[1];
+  if (vid !== undefined && (Number(vid) < 1 || Number(vid) > 4094)) {
+    f.field(item.at, ['spec', 'macvlan', 'parent'], 'driver', `${macvlan.parent}: VLAN ID ${Number(vid)} is out of range (1-4094)`);
+  }
   return { parent: macvlan.parent, mode: macvlan.mode ?? 'bridge' };
 }
 
