@@ -6,12 +6,15 @@ import type { Plan } from '../model/plan.js';
 import { requireOutput, type ParsedArgs } from './args.js';
 import { engineDeps, makeLogger, requirePrivileges, stateDirOf } from './context.js';
 import { applyIntent, renderPlan, runPlan } from './plan.js';
-import { manifestsFrom, recordedObjects, withLockedState } from './session.js';
+import { isEmptySet, manifestsFrom, recordedObjects, withLockedState } from './session.js';
 import { readParseCache, saveParseCache, type StateDir } from '../state/index.js';
 
-const summaryLine = (plan: Plan, verb: string): string =>
-  plan.steps.length === 0 ? 'No changes. The live state matches the manifests.\n'
-    : `${verb} complete: ${plan.summary.create} created, ${plan.summary.update} updated, ${plan.summary.delete} deleted.\n`;
+const summaryLine = (plan: Plan, verb: string, empty: boolean): string => {
+  if (plan.steps.length > 0) return `${verb} complete: ${plan.summary.create} created, ${plan.summary.update} updated, ${plan.summary.delete} deleted.\n`;
+  // With no manifest at all there is nothing to compare: do not say the host matches.
+  if (empty) return `No changes: the manifests declare nothing${verb === 'Apply' ? ', and nothing was pruned' : ''}.\n`;
+  return 'No changes. The live state matches the manifests.\n';
+};
 
 /** `netrecon apply` and `netrecon delete`: plan, apply with rollback, verify. */
 export async function runApply(args: ParsedArgs, out: Writable): Promise<number> {
@@ -45,7 +48,7 @@ export async function runApply(args: ParsedArgs, out: Writable): Promise<number>
     const durationMs = Math.round(performance.now() - started);
     logger.info({ command: args.command, ...prepared.plan.summary, steps: result.steps, batches: result.batches, durationMs }, `${args.command} complete`);
     out.write(output === 'json' ? `${JSON.stringify({ plan: prepared.plan, applied: true, durationMs }, null, 2)}\n`
-      : summaryLine(prepared.plan, args.command === 'delete' ? 'Delete' : 'Apply'));
+      : summaryLine(prepared.plan, args.command === 'delete' ? 'Delete' : 'Apply', isEmptySet(manifests) && !(intent.kind === 'apply' && intent.prune)));
     return 0;
   }
 }

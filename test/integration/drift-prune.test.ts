@@ -109,6 +109,7 @@ test('prune: a removed manifest deletes its sandbox, --no-prune keeps it (publis
   const noDocs = await sb.netrecon(['apply', '-f', fixture('prune-empty')]);
   assert.equal(noDocs.exitCode, 0, noDocs.stderr);
   assert.match(noDocs.stderr, /--allow-empty/, 'says how to prune everything');
+  assert.equal(noDocs.stdout, 'No changes: the manifests declare nothing, and nothing was pruned.\n', 'and does not claim the host matches');
   assertSame(await sb.normalisedSnapshot(), afterPrune, 'an empty directory pruned something');
 
   const allowed = await sb.netrecon(['apply', '-f', fixture('prune-empty'), '--allow-empty']);
