@@ -1,13 +1,15 @@
 import { mkdir, rm, rmdir, symlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Command } from '../model/plan.js';
+import { sysctlPath } from '../model/resource.js';
 import { nftRestoreArgs } from '../firewall/index.js';
 import type { Runner } from '../util/runner.js';
 
 /** Result of one non-ip command: undefined on success, else the reason. */
 export type SingleResult = string | undefined;
 
-const SYSCTL_KEY = /^[a-z0-9_]+(\.[A-Za-z0-9_-]+)+$/;
+/** The sysctls netrecon writes: forwarding, and route_localnet of a bridge (an interface name). */
+const SYSCTL_KEY = /^(net\.ipv4\.ip_forward|net\.ipv6\.conf\.all\.forwarding|net\.ipv4\.conf\.(?!\.{1,2}\.route_localnet$)[A-Za-z0-9_.-]{1,15}\.route_localnet)$/;
 
 /** Run an nft transaction, a sysctl write or a file write/removal. */
 export async function runSingle(command: Command, runner: Runner): Promise<SingleResult> {
@@ -20,7 +22,7 @@ export async function runSingle(command: Command, runner: Runner): Promise<Singl
     }
     case 'sysctl': {
       if (!SYSCTL_KEY.test(command.key)) throw new Error(`bug: invalid sysctl key ${command.key}`);
-      return attempt(() => writeFile(`/proc/sys/${command.key.replaceAll('.', '/')}`, `${command.value}\n`));
+      return attempt(() => writeFile(`/proc/sys/${sysctlPath(command.key)}`, `${command.value}\n`));
     }
     case 'file':
       return attempt(async () => {

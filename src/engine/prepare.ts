@@ -4,11 +4,12 @@ import type { Plan } from '../model/plan.js';
 import { FIREWALL_KEY, type ObservedState, type Owner, type Resource } from '../model/resource.js';
 import { allocateAddresses, emptyLeaseTable, leasesFromObserved, type LeaseTable } from '../ipam/index.js';
 import { observeFiles, withFiles } from '../observe/files.js';
-import { observeShared } from './shared.js';
+import { observeShared, withLocalnet } from './shared.js';
 import { appliedWithout, emptyApplied, mergeApplied, readApplied, type AppliedSet } from './applied.js';
 import { observeScope, scopeMissed } from './scope.js';
 import { keptSandboxFiles, labelKept, takenFromKept, withKept } from './kept.js';
 import { sharedResources } from '../reconcile/desired-shared.js';
+import { firewallFromManifests } from '../firewall/index.js';
 import { filesOfSet } from '../reconcile/desired-files.js';
 import { applyTarget, deleteTarget } from '../reconcile/intent.js';
 import { digestObserved, observeState } from '../observe/index.js';
@@ -20,7 +21,6 @@ import { hostListeners } from '../observe/listeners.js';
 import { newPublishes, portsInUse } from '../reconcile/ports.js';
 import { keepDefaults } from '../reconcile/sticky.js';
 import { macCollisions } from '../reconcile/macs.js';
-import { isLoopback } from '../util/cidr.js';
 import { planSteps } from '../reconcile/plan.js';
 import { loadLeases, type StateDir } from '../state/index.js';
 import type { EngineDeps } from './context.js';
@@ -55,7 +55,8 @@ export async function observe(deps: EngineDeps, state?: StateDir, scope?: readon
     observeFiles(deps.etcNetnsDir),
     observeShared(deps.runner, state),
   ]);
-  const withAll = withFiles(kernel, { resources: [...files.resources, ...shared.resources], foreign: files.foreign });
+  const bridges = { ...kernel, resources: await withLocalnet(kernel.resources) };
+  const withAll = withFiles(bridges, { resources: [...files.resources, ...shared.resources], foreign: files.foreign });
   return { ...withAll, nftAvailable: shared.nftAvailable };
 }
 
@@ -97,13 +98,14 @@ async function observeFor(deps: EngineDeps, state: StateDir | undefined, scope: 
 }
 
 /**
- * A loopback hostIP (docker run -p 127.0.0.1:…) is valid but publishes
- * nothing: loopback traffic never takes the DNAT hooks. Said, not refused.
+ * hostIP ::1 is valid but publishes nothing: IPv6 has no route_localnet, so
+ * a packet from ::1 cannot be sent on to a sandbox. Said, not refused.
+ * (127.0.0.1 works, as with Docker: see firewall/chains.ts.)
  */
 function warnLoopbackPublishes(deps: EngineDeps, manifests: ManifestSet): void {
-  const loopback = [...manifests.attachments.values()].flatMap((a) => a.publish.filter((p) => isLoopback(p.hostIP)).map((p) => `attachment/${a.name} ${p.hostIP}:${p.hostPort}/${p.protocol}`));
+  const loopback = [...manifests.attachments.values()].flatMap((a) => a.publish.filter((p) => p.hostIP === '::1').map((p) => `attachment/${a.name} [${p.hostIP}]:${p.hostPort}/${p.protocol}`));
   if (loopback.length > 0) {
-    deps.logger.warn({ publishes: loopback }, 'a loopback hostIP publishes nothing (loopback traffic takes no DNAT): from this host, reach the sandbox at its own address, or publish on a host address');
+    deps.logger.warn({ publishes: loopback }, 'hostIP ::1 publishes nothing (IPv6 loopback cannot be forwarded): use 127.0.0.1, a host address, or the sandbox\'s own address');
   }
 }
 
@@ -176,10 +178,15 @@ async function prepareDelete(deps: EngineDeps, observed: ObservedState, manifest
       ...stranded,
     ], 'refusing to delete');
   }
-  const shared = sharedResources(remaining.manifests, remaining.assignments);
+  const fw = firewallFromManifests(remaining.manifests as ManifestSet, remaining.assignments);
+  const shared = sharedResources(remaining.manifests, remaining.assignments, fw);
   // Without a record of the last apply, what remains is unknown: its files are left as they are.
   const refresh = recorded ? { files: filesOfSet(remaining.manifests, remaining.assignments), owners: ownersOf(remaining.manifests) } : undefined;
-  const { desired, prune } = deleteTarget(observed.resources, ownersOf(manifests), shared, refresh);
+  const target = deleteTarget(observed.resources, ownersOf(manifests), shared, refresh);
+  const { prune } = target;
+  // A bridge that stays needs route_localnet only while ports remain published to it.
+  const localnet = new Set(fw?.localnet ?? []);
+  const desired = recorded ? new Map([...target.desired].map(([k, r]) => [k, r.type === 'bridge' ? { ...r, routeLocalnet: localnet.has(r.name) } : r])) : target.desired;
   const plan = await planFor(deps, diffStates(desired, observed.resources, { prune }), observed);
   return { plan, desired, observed, leases, prune, leaseSource: 'file', applied: remaining };
 }

@@ -5,7 +5,7 @@ import { observeFiles, withFiles } from '../observe/files.js';
 import type { StateDir } from '../state/index.js';
 import { mapLimit } from '../util/runner.js';
 import type { EngineDeps } from './context.js';
-import { observeShared } from './shared.js';
+import { observeShared, withLocalnet } from './shared.js';
 
 /** The namespace a resource address lives in: the second segment ("link/web/eth0" -> "web"); nft/sysctl: the host. */
 const nsOfAddress = (address: string): string => {
@@ -41,9 +41,9 @@ export async function observedAfterApply(deps: EngineDeps, state: StateDir, befo
   const host = snapshots.find((s) => s?.ns === HOST_NS);
   if (!host) throw new Error('bug: the host namespace was not read back');
   const fresh = observedFromSnapshots(host, snapshots.filter((s): s is NamespaceSnapshot => s !== undefined && s.ns !== HOST_NS), { partial: true });
-  const [files, shared] = await Promise.all([observeFiles(deps.etcNetnsDir), observeShared(deps.runner, state)]);
+  const [files, shared, read] = await Promise.all([observeFiles(deps.etcNetnsDir), observeShared(deps.runner, state), withLocalnet(fresh.resources)]);
   const kept = [...before.resources.values()].filter((r) => !touched.has(r.ns) && r.type !== 'file' && r.ns !== HOST_NS);
-  const kernel: ObservedState = { resources: new Map([...kept, ...fresh.resources.values()].map((r) => [r.key, r])), foreign: fresh.foreign };
+  const kernel: ObservedState = { resources: new Map([...kept, ...read.values()].map((r) => [r.key, r])), foreign: fresh.foreign };
   return {
     ...withFiles(kernel, { resources: [...files.resources, ...shared.resources], foreign: [] }),
     nftAvailable: shared.nftAvailable,

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { EnvironmentError } from '../model/errors.js';
-import { FIREWALL_KEY, HOST_NS, SHARED_OWNER, sysctlKey, type FirewallResource, type Resource, type SysctlResource } from '../model/resource.js';
+import { FIREWALL_KEY, HOST_NS, SHARED_OWNER, routeLocalnet, sysctlKey, sysctlPath, type FirewallResource, type Resource, type SysctlResource } from '../model/resource.js';
 import type { Step } from '../model/plan.js';
 import { NFT_LIST_ARGS, firewallFromNftJson } from '../firewall/index.js';
 import { FORWARDING } from '../reconcile/desired-shared.js';
@@ -42,9 +42,24 @@ async function observeFirewall(runner: Runner): Promise<{ resource?: FirewallRes
 
 async function observeSysctls(previous: Record<string, string>): Promise<SysctlResource[]> {
   return Promise.all(Object.values(FORWARDING).map(async (name) => {
-    const value = (await readFile(`/proc/sys/${name.replaceAll('.', '/')}`, 'utf8')).trim();
+    const value = (await readFile(`/proc/sys/${sysctlPath(name)}`, 'utf8')).trim();
     return { type: 'sysctl', key: sysctlKey(name), ns: HOST_NS, owner: SHARED_OWNER, name, value, previous: previous[name] } as const;
   }));
+}
+
+/**
+ * The kernel's resources with route_localnet read into netrecon's bridges
+ * (/proc/sys/net/ipv4/conf/<bridge>/route_localnet; see BridgeResource).
+ * Read after the kernel, which names the bridges.
+ */
+export async function withLocalnet(resources: ReadonlyMap<string, Resource>): Promise<Map<string, Resource>> {
+  const out = new Map(resources);
+  await Promise.all([...resources.values()].map(async (r) => {
+    if (r.type !== 'bridge') return;
+    const value = (await readFile(`/proc/sys/${sysctlPath(routeLocalnet(r.name))}`, 'utf8').catch(() => '')).trim();
+    out.set(r.key, { ...r, routeLocalnet: value === '1' });
+  }));
+  return out;
 }
 
 export async function observeShared(runner: Runner, state: StateDir | undefined): Promise<{ resources: Resource[]; nftAvailable: boolean }> {

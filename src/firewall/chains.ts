@@ -9,7 +9,7 @@ export function chainRules(nets: readonly BridgeNet[], forwards: readonly PortFo
     prerouting: forwards.length > 0 ? ['fib daddr type local jump publish'] : [],
     output: outputRules(forwards),
     publish: forwards.map(publishRule),
-    postrouting: nets.flatMap((net) => [...masqueradeRules(net), ...hairpinRules(net, forwards)]),
+    postrouting: nets.flatMap((net) => [...masqueradeRules(net), ...hairpinRules(net, forwards), ...loopbackRules(net, forwards)]),
     forward: [
       ...nets.flatMap(internalRules),
       ...(forwards.length > 0 ? ['ct status dnat accept'] : []),
@@ -18,12 +18,27 @@ export function chainRules(nets: readonly BridgeNet[], forwards: readonly PortFo
   };
 }
 
-/** Locally generated traffic to a local address, except loopback (DNAT from 127.0.0.1 cannot leave lo). */
+/**
+ * Locally generated traffic to a local address, 127.0.0.0/8 included (as
+ * Docker's proxy serves localhost): the bridges that publish IPv4 ports
+ * have route_localnet on (localnetBridges), so the DNATed packet may leave
+ * lo, and postrouting gives it the bridge's address. IPv6 has no such
+ * switch: ::1 is left alone.
+ */
 function outputRules(forwards: readonly PortForward[]): string[] {
   const out: string[] = [];
-  if (forwards.some((f) => f.family === 4)) out.push('ip daddr != 127.0.0.0/8 fib daddr type local jump publish');
+  if (forwards.some((f) => f.family === 4)) out.push('meta nfproto ipv4 fib daddr type local jump publish');
   if (forwards.some((f) => f.family === 6)) out.push('ip6 daddr != ::1 fib daddr type local jump publish');
   return out;
+}
+
+/** The bridges that IPv4 ports are published to: they need net.ipv4.conf.BR.route_localnet=1 for localhost to reach them. */
+export const localnetBridges = (forwards: readonly PortForward[]): string[] =>
+  [...new Set(forwards.filter((f) => f.family === 4).map((f) => f.bridge))].sort();
+
+/** A connection from the host's 127.0.0.1 to a published port leaves with the bridge's address, or the sandbox would answer itself. */
+function loopbackRules(net: BridgeNet, forwards: readonly PortForward[]): string[] {
+  return localnetBridges(forwards).includes(net.bridge) ? [`ip saddr 127.0.0.0/8 oifname "${net.bridge}" masquerade`] : [];
 }
 
 function publishRule(f: PortForward): string {

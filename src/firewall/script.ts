@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Assignment } from '../ipam/allocate.js';
 import type { ManifestSet } from '../model/manifest.js';
-import { chainRules } from './chains.js';
+import { chainRules, localnetBridges } from './chains.js';
 import { DIGEST_PREFIX, TABLE_FAMILY, TABLE_NAME } from './names.js';
 import { bridgeNetworks, type ChainRules, portForwards } from './rules.js';
 
@@ -15,6 +15,8 @@ export interface DesiredFirewall {
   readonly rules: number;
   /** Whether net.ipv4.ip_forward / net.ipv6.conf.all.forwarding must be 1. */
   readonly forwarding: { readonly ipv4: boolean; readonly ipv6: boolean };
+  /** Bridges that need net.ipv4.conf.BR.route_localnet=1 (IPv4 ports published to them are reached from localhost). */
+  readonly localnet: readonly string[];
 }
 
 const TABLE = `${TABLE_FAMILY} ${TABLE_NAME}`;
@@ -52,7 +54,8 @@ const sha16 = (text: string): string => createHash('sha256').update(text).digest
 export function firewallFromManifests(manifests: ManifestSet, assignments: ReadonlyMap<string, Assignment>): DesiredFirewall | undefined {
   const nets = bridgeNetworks(manifests);
   if (nets.length === 0) return undefined;
-  const rules = chainRules(nets, portForwards(manifests, assignments, nets));
+  const forwards = portForwards(manifests, assignments, nets);
+  const rules = chainRules(nets, forwards);
   const digest = sha16(renderChains(rules, undefined));
   const script = `${deleteTableScript()}table ${TABLE} {\n${renderChains(rules, digest)}}\n`;
   const open = nets.filter((n) => !n.internal);
@@ -62,5 +65,6 @@ export function firewallFromManifests(manifests: ManifestSet, assignments: Reado
     chains: CHAINS.length,
     rules: CHAINS.reduce((sum, { name }) => sum + rules[name].length, 1),
     forwarding: { ipv4: open.length > 0, ipv6: open.some((n) => n.subnet6 !== undefined) },
+    localnet: localnetBridges(forwards),
   };
 }

@@ -45,6 +45,12 @@ export interface BridgeResource {
   readonly mac: string;
   readonly mtu?: number;
   readonly up: boolean;
+  /**
+   * net.ipv4.conf.<name>.route_localnet: on while IPv4 ports are published
+   * to the bridge, so the host's connections to 127.0.0.1 can be DNATed out
+   * through it (firewall/chains.ts). Observed from /proc.
+   */
+  readonly routeLocalnet?: boolean;
 }
 
 /** What every attachment's interface inside a sandbox has, whatever the driver. */
@@ -175,6 +181,19 @@ export type Resource = NetnsResource | LinkResource | AddrResource | RouteResour
 export const SHARED_OWNER: Owner = 'network/*';
 export const FIREWALL_KEY = 'nft/netrecon';
 export const sysctlKey = (name: string): string => `sysctl/${name}`;
+
+/**
+ * A sysctl's file under /proc/sys. An interface name may hold dots
+ * (net.ipv4.conf.eth0.100.route_localnet is conf/eth0.100/route_localnet),
+ * so per-interface names keep the interface whole.
+ */
+export function sysctlPath(name: string): string {
+  const m = /^(net)\.(ipv[46])\.(conf)\.(.+)\.([a-z_]+)$/.exec(name);
+  return m === null ? name.replaceAll('.', '/') : `${m[1]}/${m[2]}/${m[3]}/${m[4]}/${m[5]}`;
+}
+
+/** net.ipv4.conf.BR.route_localnet: lets a packet from 127.0.0.1, DNATed by the output hook, leave through bridge BR. */
+export const routeLocalnet = (bridge: string): string => `net.ipv4.conf.${bridge}.route_localnet`;
 export type ResourceType = Resource['type'];
 
 export const netnsKey = (ns: string): string => `netns/${ns}`;

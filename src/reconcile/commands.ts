@@ -1,8 +1,9 @@
 import { deleteTableScript } from '../firewall/index.js';
-import { Wave, type Command, type IpCommand, type NftCommand } from '../model/plan.js';
+import { Wave, type Command, type IpCommand, type NftCommand, type SysctlCommand } from '../model/plan.js';
 import {
   HOST_NS,
   ownerAlias,
+  routeLocalnet,
   type AddrResource,
   type BridgeResource,
   type FirewallResource,
@@ -63,9 +64,7 @@ export function deleteCommands(r: Resource): Command[] {
 /** Commands turning `from` into `to` (same key and type; only updatable fields differ). */
 export function updateCommands(from: Resource, to: Resource): Command[] {
   if (to.type === 'netns') return [ip(to.ns, Wave.nsCreate, 'link', 'set', 'lo', 'alias', ownerAlias(to.owner), upDown(to.loUp))];
-  if (to.type === 'bridge') {
-    return [ip(HOST_NS, Wave.hostCreate, 'link', 'set', to.name, 'address', to.mac, ...mtuArgs(to.mtu), 'alias', ownerAlias(to.owner), upDown(to.up))];
-  }
+  if (to.type === 'bridge' && from.type === 'bridge') return updateBridge(from, to);
   if (to.type === 'veth' && from.type === 'veth') return updateVeth(from, to);
   if (to.type === 'macvlan') return [setInside(to)];
   if (to.type === 'vlan') return [ip(HOST_NS, Wave.hostCreate, 'link', 'set', to.name, 'alias', ownerAlias(to.owner), upDown(to.up))];
@@ -81,11 +80,25 @@ function createNetns(r: NetnsResource): IpCommand[] {
   ];
 }
 
-function createBridge(r: BridgeResource): IpCommand[] {
+function createBridge(r: BridgeResource): Command[] {
   return [
     ip(HOST_NS, Wave.hostCreate, 'link', 'add', r.name, 'address', r.mac, ...mtuArgs(r.mtu), 'type', 'bridge'),
     ip(HOST_NS, Wave.hostCreate, 'link', 'set', r.name, 'alias', ownerAlias(r.owner), upDown(r.up)),
+    ...(r.routeLocalnet === true ? [localnetCommand(r)] : []),
   ];
+}
+
+/** A new bridge starts with route_localnet off; sysctls run after the host's links exist. */
+const localnetCommand = (r: BridgeResource): SysctlCommand =>
+  ({ tool: 'sysctl', wave: Wave.firewall, key: routeLocalnet(r.name), value: r.routeLocalnet === true ? '1' : '0' });
+
+function updateBridge(from: BridgeResource, to: BridgeResource): Command[] {
+  const out: Command[] = [];
+  if (from.mac !== to.mac || from.mtu !== to.mtu || from.up !== to.up || from.owner !== to.owner) {
+    out.push(ip(HOST_NS, Wave.hostCreate, 'link', 'set', to.name, 'address', to.mac, ...mtuArgs(to.mtu), 'alias', ownerAlias(to.owner), upDown(to.up)));
+  }
+  if (to.routeLocalnet !== undefined && (from.routeLocalnet ?? false) !== to.routeLocalnet) out.push(localnetCommand(to));
+  return out;
 }
 
 /** The veth is created with its peer already inside the sandbox: no slow `link set … netns` move. */

@@ -8,7 +8,7 @@ import { linkKey, netnsKey, type Resource } from '../model/resource.js';
  */
 const UPDATABLE: Record<Resource['type'], readonly string[]> = {
   netns: ['loUp', 'owner'],
-  bridge: ['mac', 'mtu', 'up', 'owner'],
+  bridge: ['mac', 'mtu', 'up', 'owner', 'routeLocalnet'],
   veth: ['mac', 'mtu', 'up', 'hostMaster', 'hostUp', 'hostIsolated', 'hostHairpin', 'owner'],
   macvlan: ['mac', 'mtu', 'up', 'owner'],
   addr: [],

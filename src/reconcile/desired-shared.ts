@@ -10,8 +10,8 @@ export const FORWARDING = { ipv4: 'net.ipv4.ip_forward', ipv6: 'net.ipv6.conf.al
  * ports, isolation, internal networks) and IP forwarding when a non-internal
  * network needs it. No bridge network: no table, forwarding left alone.
  */
-export function sharedResources(m: Pick<ManifestSet, 'networks' | 'attachments' | 'sandboxes'>, assignments: ReadonlyMap<string, Assignment>): Resource[] {
-  const fw = firewallFromManifests(m as ManifestSet, assignments);
+export function sharedResources(m: Pick<ManifestSet, 'networks' | 'attachments' | 'sandboxes'>, assignments: ReadonlyMap<string, Assignment>,
+  fw = firewallFromManifests(m as ManifestSet, assignments)): Resource[] {
   if (!fw) return [];
   const out: Resource[] = [{ type: 'firewall', key: FIREWALL_KEY, ns: HOST_NS, owner: SHARED_OWNER, digest: fw.digest, chains: fw.chains, rules: fw.rules, script: fw.script }];
   for (const family of ['ipv4', 'ipv6'] as const) {

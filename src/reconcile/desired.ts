@@ -13,6 +13,7 @@ import {
 } from '../model/resource.js';
 import { cidrToString, familyOf, macFromIpv4, parseCidr } from '../util/cidr.js';
 import { filesOfSandboxes, networkHostsFiles, peerIndex, sandboxNetns, vlanParents } from './desired-files.js';
+import { firewallFromManifests } from '../firewall/index.js';
 import { sharedResources } from './desired-shared.js';
 import { hostVethName } from './names.js';
 
@@ -47,9 +48,11 @@ export function desiredFromManifests(input: DesiredInput): DesiredState {
   }
   filesOfSandboxes(input.manifests.sandboxes.values(), peers).forEach(add);
   networkHostsFiles(peers).forEach(add);
-  for (const network of input.manifests.networks.values()) networkResources(network).forEach(add);
+  const fw = firewallFromManifests(remaining.manifests, remaining.assignments);
+  const localnet = new Set(fw?.localnet ?? []);
+  for (const network of input.manifests.networks.values()) networkResources(network, localnet).forEach(add);
   vlanParents(input.manifests).forEach(add);
-  sharedResources(remaining.manifests, remaining.assignments).forEach(add);
+  sharedResources(remaining.manifests, remaining.assignments, fw).forEach(add);
   for (const attachment of input.manifests.attachments.values()) {
     const assignment = input.assignments.get(attachment.name);
     if (!assignment) throw new Error(`bug: no address assigned to attachment ${attachment.name}`);
@@ -64,12 +67,13 @@ function sandboxResources(s: SandboxSpec): Resource[] {
   return [{ type: 'netns', key: netnsKey(ns), ns, owner: `sandbox/${s.name}`, loUp: true }];
 }
 
-function networkResources(n: NetworkSpec): Resource[] {
+/** `localnet`: the bridges IPv4 ports are published to (they need route_localnet, see BridgeResource). */
+function networkResources(n: NetworkSpec, localnet: ReadonlySet<string>): Resource[] {
   if (n.driver !== 'bridge' || !n.bridge) return [];
   const owner: Owner = `network/${n.name}`;
   const name = n.bridge.name;
   const mac = macFromIpv4(n.gateway);
-  const out: Resource[] = [{ type: 'bridge', key: linkKey(HOST_NS, name), ns: HOST_NS, name, owner, mac, mtu: n.mtu, up: true }];
+  const out: Resource[] = [{ type: 'bridge', key: linkKey(HOST_NS, name), ns: HOST_NS, name, owner, mac, mtu: n.mtu, up: true, routeLocalnet: localnet.has(name) }];
   out.push(addr(HOST_NS, name, `${n.gateway}/${prefixOf(n.subnet)}`, owner));
   if (n.subnet6 && n.gateway6) out.push(addr(HOST_NS, name, `${n.gateway6}/${prefixOf(n.subnet6)}`, owner));
   return out;

@@ -27,12 +27,14 @@ const isWildcard = (ip: string): boolean => ip === '0.0.0.0' || ip === '::';
  * Would DNAT of `p` take traffic a host socket now receives? Same protocol
  * and port, addresses that overlap (either a wildcard, or equal); a
  * wildcard IPv6 listener also takes IPv4 (unless it is v6-only, which
- * /proc does not say). Loopback listeners are not: loopback is never published.
+ * /proc does not say). IPv4 loopback is published too (the host's own
+ * connections to 127.0.0.1); ::1 never is, so its listeners keep their traffic.
  */
 function takes(p: Published, l: Listener): boolean {
-  if (p.protocol !== l.protocol || p.hostPort !== l.port || isLoopback(l.address)) return false;
+  if (p.protocol !== l.protocol || p.hostPort !== l.port || (l.family === 6 && isLoopback(l.address))) return false;
   const family = familyOf(p.hostIP);
   if (l.family !== family) return l.family === 6 && l.address === '::';
+  // A wildcard publish takes 127.0.0.1 too; a publish on one host address does not.
   return isWildcard(p.hostIP) || isWildcard(l.address) || canonicalIp(p.hostIP) === l.address;
 }
 

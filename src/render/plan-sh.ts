@@ -1,5 +1,5 @@
 import type { Command, Plan } from '../model/plan.js';
-import { HOST_NS } from '../model/resource.js';
+import { HOST_NS, sysctlPath } from '../model/resource.js';
 import { batchesOf, forwardLines, type Batch } from '../reconcile/batches.js';
 
 /** Quote for bash only when needed; netrecon's names are validated, this is belt and braces. */
@@ -20,7 +20,7 @@ const heredoc = (head: string, body: string): string[] => {
 function singleToShell(c: Command): string[] {
   switch (c.tool) {
     case 'nft': return heredoc(`nft ${c.format === 'json' ? '-j ' : ''}-f -`, c.script.replace(/\n$/, ''));
-    case 'sysctl': return [`echo ${quote(c.value)} > /proc/sys/${c.key.replaceAll('.', '/')}`];
+    case 'sysctl': return [`echo ${quote(c.value)} > /proc/sys/${sysctlPath(c.key)}`];
     case 'file': return c.content === null ? [`rm -f ${quote(c.path)}`]
       : c.target !== undefined ? [`mkdir -p ${quote(c.path.replace(/\/[^/]*$/, ''))}`, `ln -sfn ${quote(c.target)} ${quote(c.path)}`]
       : [`mkdir -p ${quote(c.path.replace(/\/[^/]*$/, ''))}`, ...heredoc(`cat > ${quote(c.path)}`, c.content.replace(/\n$/, ''))];

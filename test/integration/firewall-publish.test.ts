@@ -73,11 +73,33 @@ test('a new published port a host process listens on is refused, naming the sock
   await waitFor(async () => later.output().stdout.includes('ready'), { what: 'a listener started after the publish' });
   await netrecon(sb, 'apply', '-f', fixture('publish'));
   later.kill();
+});
 
-  // docker run -p 127.0.0.1:8081:80 has no DNAT equivalent: said, not refused.
+test('the host reaches a published port on 127.0.0.1 too, as through Docker\'s proxy; hostIP 127.0.0.1 publishes to the host alone', async (t) => {
+  const sb = await sandboxFor(t);
+  if (sb === undefined) return;
+  await runScript(sb, 'outside.sh');
+  await netrecon(sb, 'apply', '-f', fixture('publish'));
+  const localnet = async () => (await sb.run(['cat', '/proc/sys/net/ipv4/conf/nr-front/route_localnet'])).stdout.trim();
+  assert.equal(await localnet(), '1', 'the bridge lets DNATed loopback traffic out');
+  for (const protocol of ['tcp', 'udp']) {
+    const local = await probe(sb, 'pair', protocol, 'web', '0.0.0.0', '-', '127.0.0.1', '80', '8080');
+    assert.deepEqual(local, { ok: true, peer: '172.30.1.1' }, `${protocol} from the host to 127.0.0.1:8080 arrives from the bridge's address`);
+  }
+
+  // docker run -p 127.0.0.1:8081:80: the host only.
   const text = await readFile(join(fixture('publish'), 'manifests.yaml'), 'utf8');
   const loopback = await sb.writeFiles('loopback', { 'manifests.yaml': text.replace('{hostPort: 8080, port: 80}', '{hostPort: 8081, port: 80, hostIP: 127.0.0.1}') });
-  const plan = await sb.netrecon(['plan', '-f', loopback]);
-  assert.equal(plan.exitCode, 0, plan.stderr);
-  assert.match(plan.stderr, /attachment\/web-front 127\.0\.0\.1:8081\/tcp.*a loopback hostIP publishes nothing/s);
+  await netrecon(sb, 'apply', '-f', loopback);
+  const fromHost = await probe(sb, 'pair', 'tcp', 'web', '0.0.0.0', '-', '127.0.0.1', '80', '8081');
+  assert.equal(fromHost.ok, true, `from the host: ${JSON.stringify(fromHost)}`);
+  const fromOutside = await probe(sb, 'pair', 'tcp', 'web', '0.0.0.0', 'outside', UPLINK_HOST, '80', '8081');
+  assert.equal(fromOutside.ok, false, `not from the outside: ${JSON.stringify(fromOutside)}`);
+
+  // No IPv4 port published to the bridge any more: route_localnet goes back off.
+  const none = await sb.writeFiles('none', { 'manifests.yaml': text.replace(/ {2}publish:\n(.*\n)*$/, '') });
+  await netrecon(sb, 'apply', '-f', none);
+  assert.equal(await localnet(), '0');
+  const plan = await sb.netrecon(['plan', '-f', none, '--detailed-exitcode']);
+  assert.equal(plan.exitCode, 0, plan.stdout);
 });

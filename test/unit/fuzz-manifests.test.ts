@@ -62,7 +62,7 @@ const IP_ARG = /^[A-Za-z0-9_.:/@%+=,-]+$/;
 const IFNAME = /^[A-Za-z0-9_.@-]{1,15}$/;
 /** netns names as schemas/sandbox.schema.json allows them (uppercase, _ and . included), or the host. */
 const NS = /^(@host|[A-Za-z0-9][A-Za-z0-9_.-]{0,62})$/;
-const SYSCTL_KEY = /^net\.(ipv4|ipv6)\.[a-z0-9_.]+$/;
+const SYSCTL_KEY = /^(net\.ipv4\.ip_forward|net\.ipv6\.conf\.all\.forwarding|net\.ipv4\.conf\.[A-Za-z0-9_.-]{1,15}\.route_localnet)$/;
 const FILE_PATH = /^\/etc\/netns\/[A-Za-z0-9._-]+\/[A-Za-z0-9._-]+$/;
 /** nft scripts: printable ASCII, no shell or quoting metacharacters beyond what the renderer itself writes. */
 const NFT_CHARS = /^[A-Za-z0-9 \t\n{}();:.,/"!=<>_@[\]*#+-]*$/;

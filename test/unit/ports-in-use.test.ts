@@ -45,7 +45,7 @@ test('new publishes: those the same attachment did not publish in the last apply
   assert.equal(newPublishes(now, undefined).length, 4, 'no record of the last apply: every publish is new');
 });
 
-test('a publish takes a listener on the same protocol and port when the addresses overlap; loopback listeners never', () => {
+test('a publish takes a listener on the same protocol and port when the addresses overlap; IPv4 loopback too, ::1 never', () => {
   const l = (protocol: 'tcp' | 'udp', family: 4 | 6, address: string, port: number): Listener => ({ protocol, family, address, port });
   const p = (hostIP: string, hostPort = 2222, protocol: 'tcp' | 'udp' = 'tcp'): Published => ({ ...pub(hostPort, hostIP, protocol), attachment: 'web' });
   const taken = (publish: Published, listener: Listener): boolean => portsInUse([publish], [listener]).length > 0;
@@ -53,7 +53,9 @@ test('a publish takes a listener on the same protocol and port when the addresse
   assert.equal(taken(p('0.0.0.0'), l('tcp', 4, '192.168.1.2', 2222)), true);
   assert.equal(taken(p('192.168.1.2'), l('tcp', 4, '0.0.0.0', 2222)), true);
   assert.equal(taken(p('192.168.1.2'), l('tcp', 4, '192.168.1.3', 2222)), false, 'two different addresses');
-  assert.equal(taken(p('0.0.0.0'), l('tcp', 4, '127.0.0.1', 2222)), false, 'loopback is never published');
+  assert.equal(taken(p('0.0.0.0'), l('tcp', 4, '127.0.0.1', 2222)), true, 'the host\'s own connections to 127.0.0.1 are published too');
+  assert.equal(taken(p('192.168.1.2'), l('tcp', 4, '127.0.0.1', 2222)), false, 'a publish on one host address leaves loopback alone');
+  assert.equal(taken(p('127.0.0.1'), l('tcp', 4, '127.0.0.1', 2222)), true);
   assert.equal(taken(p('0.0.0.0'), l('tcp', 6, '::', 2222)), true, 'a dual-stack wildcard listener takes IPv4 too');
   assert.equal(taken(p('0.0.0.0'), l('tcp', 6, 'fe80::1', 2222)), false);
   assert.equal(taken(p('::'), l('tcp', 6, '::1', 2222)), false);
