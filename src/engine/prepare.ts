@@ -18,6 +18,7 @@ import { desiredFromManifests } from '../reconcile/desired.js';
 import { diffStates, type Change } from '../reconcile/diff.js';
 import { namespacesInUse } from '../observe/holders.js';
 import { hostListeners } from '../observe/listeners.js';
+import { hostLoopbackNameservers } from '../observe/resolv.js';
 import { newPublishes, portsInUse } from '../reconcile/ports.js';
 import { keepDefaults } from '../reconcile/sticky.js';
 import { macCollisions } from '../reconcile/macs.js';
@@ -83,6 +84,7 @@ export async function prepare(deps: EngineDeps, state: StateDir | undefined, man
   requireNft(desired, observed);
   const { prune } = applyTarget(desired, intent.prune);
   const plan = await planFor(deps, diffStates(desired, observed.resources, { prune }), observed);
+  if (plan.steps.length > 0) await warnLoopbackResolver(deps, declared);
   const thisApply: AppliedSet = { manifests: declared, assignments };
   const applied = intent.prune ? thisApply : mergeApplied(previouslyApplied, thisApply);
   return { plan, desired, observed, leases, prune, leaseSource: source, applied, ...(scope ? { scope } : {}) };
@@ -107,6 +109,22 @@ function warnLoopbackPublishes(deps: EngineDeps, manifests: ManifestSet): void {
   if (loopback.length > 0) {
     deps.logger.warn({ publishes: loopback }, 'hostIP ::1 publishes nothing (IPv6 loopback cannot be forwarded): use 127.0.0.1, a host address, or the sandbox\'s own address');
   }
+}
+
+/**
+ * A sandbox without spec.dns sees the host's /etc/resolv.conf (`ip netns
+ * exec` binds only the files netrecon writes). When that names a loopback
+ * resolver (systemd-resolved's 127.0.0.53), the sandbox cannot reach it:
+ * said, so the user sets spec.dns (Docker rewrites such a file itself).
+ */
+async function warnLoopbackResolver(deps: EngineDeps, manifests: ManifestSet): Promise<void> {
+  const attached = new Set([...manifests.attachments.values()].map((a) => a.sandbox));
+  const blind = [...manifests.sandboxes.values()].filter((s) => s.mode === 'private' && s.dns === undefined && attached.has(s.name)).map((s) => s.name);
+  if (blind.length === 0) return;
+  const loopback = await hostLoopbackNameservers();
+  if (loopback.length === 0) return;
+  deps.logger.warn({ nameservers: loopback, sandboxes: blind.slice(0, 5), more: Math.max(0, blind.length - 5) },
+    'the host\'s /etc/resolv.conf names only-local resolvers, which sandboxes without spec.dns inherit and cannot reach: set spec.dns.nameservers');
 }
 
 /** New published ports that a host socket listens on are a conflict (see portsInUse). */

@@ -51,3 +51,15 @@ test("dns and hosts: exec sees web's resolv.conf, its extra hosts and its networ
   await netrecon(sb, 'delete', ...MANIFESTS);
   assert.equal((await sb.run(['ls', '-A', '/etc/netns'])).stdout, '', 'no files left under /etc/netns');
 });
+
+test('a host resolver on loopback (systemd-resolved) that sandboxes without dns would inherit is said, naming them', async (t) => {
+  const sb = await sandboxFor(t);
+  if (sb === undefined) return;
+  // The sandbox's /etc is an overlay: this resolv.conf is the sandbox host's only.
+  assert.equal((await sb.run(['sh', '-c', 'rm -f /etc/resolv.conf && printf "nameserver 127.0.0.53\\noptions edns0\\n" > /etc/resolv.conf'])).exitCode, 0);
+  const applied = await sb.netreconOk(['apply', ...MANIFESTS]);
+  assert.match(applied.stderr, /"nameservers":\["127\.0\.0\.53"\],"sandboxes":\["api","lone"\].*only-local resolvers.*set spec\.dns\.nameservers/, applied.stderr);
+  assert.doesNotMatch(applied.stderr, /"web"/, 'web declares its own nameservers');
+  const again = await sb.netreconOk(['apply', ...MANIFESTS]);
+  assert.doesNotMatch(again.stderr, /only-local/, 'a run that changes nothing says nothing');
+});
