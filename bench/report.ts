@@ -40,7 +40,7 @@ function header(input: ReportInput): string[] {
   }
   const m = input.machine;
   if (Number(m.load.split(' ')[0]) > m.nproc / 2) {
-    lines.push(`> **Busy machine:** load average ${m.load} on ${m.nproc} CPUs when the run ended; other work competed for the CPU, so absolute numbers are noisy (compare ratios within this run).`, '');
+    lines.push(`> **Busy machine:** load average ${m.load} on ${m.nproc} CPUs when the run ended (the benchmark's own processes count in it, and so does anything else that ran); absolute numbers are noisy: compare ratios within this run.`, '');
   }
   lines.push('## Machine', '', '| nproc | CPU | kernel | iproute2 | node | date | commit | load avg at end (1/5/15 min) |', '|---|---|---|---|---|---|---|---|');
   lines.push(`| ${m.nproc} | ${m.cpu} | ${m.kernel} | ${m.iproute2} | ${m.node} | ${m.date} | ${m.commit} | ${m.load} |`, '');
