@@ -17,13 +17,16 @@ const heredoc = (head: string, body: string): string[] => {
   return [`${head} <<'${d}'`, body, d];
 };
 
+const dirOf = (path: string): string => path.replace(/\/[^/]*$/, '');
+
 function singleToShell(c: Command): string[] {
   switch (c.tool) {
     case 'nft': return heredoc(`nft ${c.format === 'json' ? '-j ' : ''}-f -`, c.script.replace(/\n$/, ''));
     case 'sysctl': return [`echo ${quote(c.value)} > /proc/sys/${sysctlPath(c.key)}`];
-    case 'file': return c.content === null ? [`rm -f ${quote(c.path)}`]
-      : c.target !== undefined ? [`mkdir -p ${quote(c.path.replace(/\/[^/]*$/, ''))}`, `ln -sfn ${quote(c.target)} ${quote(c.path)}`]
-      : [`mkdir -p ${quote(c.path.replace(/\/[^/]*$/, ''))}`, ...heredoc(`cat > ${quote(c.path)}`, c.content.replace(/\n$/, ''))];
+    // As apply does: a removed file's directory goes too once it is empty.
+    case 'file': return c.content === null ? [`rm -f ${quote(c.path)}`, `rmdir ${quote(dirOf(c.path))} 2>/dev/null || true`]
+      : c.target !== undefined ? [`mkdir -p ${quote(dirOf(c.path))}`, `ln -sfn ${quote(c.target)} ${quote(c.path)}`]
+      : [`mkdir -p ${quote(dirOf(c.path))}`, ...heredoc(`cat > ${quote(c.path)}`, c.content.replace(/\n$/, ''))];
     case 'ip': return [`ip ${c.args.map(quote).join(' ')}`];
   }
 }

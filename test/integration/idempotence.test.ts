@@ -110,4 +110,14 @@ test('plan -o sh, run with bash in a fresh sandbox, builds the state apply build
 
   const after = await scripted.netrecon(['plan', ...MANIFESTS, '--detailed-exitcode']);
   assert.deepEqual([after.exitCode, after.stdout.trim()], [0, 'No changes.'], `netrecon sees the scripted state as converged: ${after.stderr}`);
+
+  // A prune by script leaves what a prune by apply leaves: db's /etc/netns directory goes with its last file.
+  const withoutDb = ['-f', join(fixture('default-bridge'), 'network.yaml'), '-f', join(fixture('default-bridge'), 'web.yaml'), '-f', fixture('none')];
+  const prune = await scripted.netrecon(['plan', ...withoutDb, '-o', 'sh']);
+  await scripted.writeFiles('.', { 'prune.sh': prune.stdout });
+  const pruned = await scripted.run(['bash', 'prune.sh']);
+  assert.equal(pruned.exitCode, 0, `prune.sh failed: ${pruned.stderr}`);
+  assert.equal((await scripted.run(['test', '-e', '/etc/netns/db'])).exitCode, 1, 'no empty /etc/netns/db left behind');
+  const converged = await scripted.netrecon(['plan', ...withoutDb, '--detailed-exitcode']);
+  assert.deepEqual([converged.exitCode, converged.stdout.trim()], [0, 'No changes.'], converged.stderr);
 });
