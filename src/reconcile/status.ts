@@ -28,7 +28,7 @@ export function statusRows(desired: ReadonlyMap<string, Resource> | undefined, o
     else rows.push(compared(d, o));
   }
   for (const o of observed.resources.values()) {
-    if (!desired.has(o.key) && (o.owner !== SHARED_OWNER || isPrunableShared(o))) rows.push({ address: o.key, owner: o.owner, state: 'not-declared', detail: 'owned by netrecon, in no manifest: apply prunes it' });
+    if (!desired.has(o.key) && (o.owner !== SHARED_OWNER || isPrunableShared(o))) rows.push({ address: o.key, owner: o.owner, state: 'not-declared', detail: notDeclared(o) });
   }
   return sortRows(rows);
 }
@@ -43,3 +43,11 @@ function compared(d: Resource, o: Resource): StatusRow {
 const sortRows = (rows: StatusRow[]): StatusRow[] => rows.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
 
 export const isInSync = (rows: readonly StatusRow[]): boolean => rows.every((r) => r.state === 'in-sync' || r.state === 'owned');
+
+/**
+ * Addresses and routes have no mark of their own: they count as netrecon's
+ * because their link is (one added by hand included), so say that.
+ */
+const notDeclared = (r: Resource): string => (r.type === 'addr' || r.type === 'route'
+  ? 'on a link netrecon owns, in no manifest: apply prunes it'
+  : 'owned by netrecon, in no manifest: apply prunes it');
