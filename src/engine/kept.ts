@@ -6,7 +6,7 @@
  */
 import { diagnosticAt, type Diagnostic } from '../model/diagnostic.js';
 import type { ManifestSet } from '../model/manifest.js';
-import { shortRef } from '../manifest/positions.js';
+import { shortRef } from '../model/diagnostic.js';
 import type { Assignment } from '../reconcile/desired.js';
 import { filesOfSandboxes, peerIndex } from '../reconcile/desired-files.js';
 import type { FileResource, ObservedState } from '../model/resource.js';

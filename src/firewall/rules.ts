@@ -1,6 +1,7 @@
 import type { Assignment } from '../ipam/allocate.js';
 import type { ManifestSet, NetworkSpec, PublishSpec } from '../model/manifest.js';
 import { familyOf, type Family } from '../util/cidr.js';
+import { byCodeUnit as byText } from '../util/order.js';
 import { FirewallBugError } from './errors.js';
 import { safeCidr, safeIp, safeName, safePort } from './names.js';
 
@@ -36,7 +37,6 @@ export interface PortForward {
   readonly port: number;
 }
 
-const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 function bridgeNet(spec: NetworkSpec): BridgeNet | undefined {
   if (spec.driver !== 'bridge' || spec.bridge === undefined) return undefined;

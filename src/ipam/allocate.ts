@@ -1,10 +1,10 @@
-import { type Diagnostic, diagnosticAt } from '../model/diagnostic.js';
 import type { AttachmentSpec, ManifestSet, NetworkSpec, SourceRef } from '../model/manifest.js';
 import { bigintToIp, type Cidr, cidrToString, type Family, ipToBigint, isReservedInSubnet, lastAddress, parseCidr } from '../util/cidr.js';
+import { byCodeUnit } from '../util/order.js';
 import { allocateFamily, type FamilyInput, type FamilyResult } from './family.js';
 import type { Lease, LeaseTable } from './leases.js';
 import { AddressPool } from './pool.js';
-import { shortRef } from '../manifest/positions.js';
+import { type Diagnostic, diagnosticAt, shortRef } from '../model/diagnostic.js';
 
 /** The addresses IPAM decided for one attachment. Prefixes are the subnet's. */
 export interface Assignment {
@@ -29,7 +29,7 @@ export interface AllocateResult {
 
 type LeaseMap = Record<string, Lease>;
 
-export const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+export const byName = byCodeUnit;
 
 /**
  * Decides every attachment's addresses from the manifests and the previous

@@ -1,12 +1,12 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { diagnosticAt } from '../model/diagnostic.js';
+import { byCodeUnit } from '../util/order.js';
 import type { Diagnostic } from '../model/diagnostic.js';
 import { manifestsFromTexts, sizeBudget } from './texts.js';
 import type { LoadOptions, LoadResult, ManifestText } from './texts.js';
 
 const isManifestName = (name: string): boolean => name.endsWith('.yaml') || name.endsWith('.yml');
-const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 const reason = (e: unknown): string => {
   if (typeof e === 'object' && e !== null && 'code' in e && typeof e.code === 'string') {

@@ -68,5 +68,4 @@ export function makeLocator(file: string, doc: Document.Parsed, lc: LineCounter)
   };
 }
 
-/** "a.yaml:3" — how one diagnostic names the place of another resource. */
-export const shortRef = (at: SourceRef): string => `${at.file}:${at.line}`;
+export { shortRef } from '../model/diagnostic.js';

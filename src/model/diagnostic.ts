@@ -18,6 +18,9 @@ export const diagnosticAt = (at: SourceRef, code: string, message: string): Diag
   message,
 });
 
+/** "a.yaml:3" — how one diagnostic names the place of another resource. */
+export const shortRef = (at: SourceRef): string => `${at.file}:${at.line}`;
+
 export const formatDiagnostic = (d: Diagnostic): string => `${d.file}:${d.line}:${d.col}: ${d.message}`;
 
 /** Stable order: by file, then position. */

@@ -1,17 +1,17 @@
-import { diagnosticAt, type Diagnostic } from '../model/diagnostic.js';
+import { diagnosticAt, shortRef, type Diagnostic } from '../model/diagnostic.js';
 import type { AttachmentSpec, ManifestSet } from '../model/manifest.js';
 import { macFromIpv4 } from '../util/cidr.js';
+import { byCodeUnit } from '../util/order.js';
 import type { Assignment } from './desired.js';
 
-const byName = (a: AttachmentSpec, b: AttachmentSpec): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+const byName = (a: AttachmentSpec, b: AttachmentSpec): number => byCodeUnit(a.name, b.name);
 
 /**
  * Two interfaces on one network with the same MAC (an explicit `mac` equal
  * to another's, or to the MAC another's address gives it): the bridge
  * forwards that MAC to one port only, so one of them loses its traffic.
  * Known once addresses are allocated; reported at the attachment that sets
- * its MAC explicitly (or the later by name). Pure (no manifest/ import:
- * the YAML edge stays out of reconcile/).
+ * its MAC explicitly (or the later by name). Pure.
  */
 export function macCollisions(manifests: Pick<ManifestSet, 'attachments'>, assignments: ReadonlyMap<string, Assignment>): Diagnostic[] {
   const seen = new Map<string, AttachmentSpec>();
@@ -31,7 +31,7 @@ export function macCollisions(manifests: Pick<ManifestSet, 'attachments'>, assig
     // Two derived MACs alike are two addresses alike: IPAM reports that.
     if (a.mac === undefined) continue;
     out.push(diagnosticAt(a.source, 'collision',
-      `spec.mac: ${mac} is also the MAC of attachment ${first.name} (${first.source.file}:${first.source.line}) on network ${a.network}${first.mac === undefined ? ', derived from its address' : ''}: the network would deliver its traffic to one of them only`));
+      `spec.mac: ${mac} is also the MAC of attachment ${first.name} (${shortRef(first.source)}) on network ${a.network}${first.mac === undefined ? ', derived from its address' : ''}: the network would deliver its traffic to one of them only`));
   }
   return out;
 }

@@ -1,8 +1,9 @@
 import type { AttachmentSpec, ManifestSet } from '../model/manifest.js';
 import type { Resource } from '../model/resource.js';
+import { byCodeUnit } from '../util/order.js';
 import { sandboxNetns } from './desired-files.js';
 
-const byName = (a: AttachmentSpec, b: AttachmentSpec): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+const byName = (a: AttachmentSpec, b: AttachmentSpec): number => byCodeUnit(a.name, b.name);
 
 /** What the kernel says each attachment has now: its interface (in which namespace), and which one holds a default route. */
 function current(observed: ReadonlyMap<string, Resource>): { ifname: Map<string, { ns: string; name: string }>; defaultRoute: Map<string, string> } {
