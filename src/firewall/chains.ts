@@ -38,7 +38,7 @@ export const localnetBridges = (forwards: readonly PortForward[]): string[] =>
 
 /** A connection from the host's 127.0.0.1 to a published port leaves with the bridge's address, or the sandbox would answer itself. */
 function loopbackRules(net: BridgeNet, forwards: readonly PortForward[]): string[] {
-  return localnetBridges(forwards).includes(net.bridge) ? [`ip saddr 127.0.0.0/8 oifname "${net.bridge}" masquerade`] : [];
+  return forwards.some((f) => f.family === 4 && f.bridge === net.bridge) ? [`ip saddr 127.0.0.0/8 oifname "${net.bridge}" masquerade`] : [];
 }
 
 function publishRule(f: PortForward): string {
