@@ -3,7 +3,6 @@ import type { ObservedState, Resource } from '../model/resource.js';
 import { desiredWithAddresses, observe, priorLeases } from '../engine/prepare.js';
 import type { EngineDeps } from '../engine/context.js';
 import { isInSync, statusRows, type StatusRow } from '../reconcile/status.js';
-import { keepDefaults } from '../reconcile/sticky.js';
 import { requireOutput, type ParsedArgs } from './args.js';
 import { engineDeps, makeLogger, requirePrivileges, stateDirOf } from './context.js';
 import { readParseCache } from '../state/index.js';
@@ -53,10 +52,7 @@ export async function runStatus(args: ParsedArgs, out: Writable): Promise<number
   const deps = engineDeps(args, makeLogger(args, 'warn'));
   const observed = await observe(deps);
   let desired: ReadonlyMap<string, Resource> | undefined;
-  if (manifests) {
-    const declared = keepDefaults(manifests, observed.resources);
-    desired = desiredWithAddresses(observed, declared, (await priorLeases(deps, await readOnlyState(deps), observed, declared)).leases).desired;
-  }
+  if (manifests) desired = desiredWithAddresses(observed, manifests, (await priorLeases(deps, await readOnlyState(deps), observed, manifests)).leases).desired;
   const rows = statusRows(desired, observed);
   const addresses = addressesByNetns(observed);
   const parents = await macvlanParents(deps, [...(desired?.values() ?? []), ...observed.resources.values()]);

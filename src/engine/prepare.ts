@@ -72,9 +72,7 @@ export async function prepare(deps: EngineDeps, state: StateDir | undefined, man
   if (intent.kind === 'delete') {
     return { ...(await prepareDelete(deps, observed, manifests, prior, appliedWithout(previouslyApplied, manifests), recorded !== undefined)), ...(scope ? { scope } : {}) };
   }
-  // Interfaces and default routes given by default stay as the kernel has them (see sticky.ts).
-  const declared = keepDefaults(manifests, observed.resources);
-  const { desired, leases, assignments } = desiredWithAddresses(observed, declared, prior, intent.prune ? undefined : previouslyApplied);
+  const { desired, leases, assignments, declared } = desiredWithAddresses(observed, manifests, prior, intent.prune ? undefined : previouslyApplied);
   const conflicts = findConflicts(desired, observed).filter((c) => !pending?.has(c.slice(0, c.indexOf(' '))));
   const missing = conflicts.filter((c) => c.includes('does not exist on the host'));
   if (missing.length > 0) throw new NetreconError('missing-prerequisite', `needed on the host but missing; nothing was changed:\n  ${missing.join('\n  ')}`);
@@ -166,8 +164,12 @@ function requireNft(desired: ReadonlyMap<string, Resource>, observed: ObservedSt
  * With `kept` (apply --no-prune: what earlier applies made stays), IPAM and
  * what objects share see the kept objects too: their leases stay taken, their
  * published ports and hosts entries stay; their own resources are not touched.
+ * `declared`: the manifests with the interfaces and default routes the
+ * kernel already gives their attachments (what an apply records).
  */
-export function desiredWithAddresses(observed: ObservedState, manifests: ManifestSet, prior: LeaseTable, kept?: AppliedSet) {
+export function desiredWithAddresses(observed: ObservedState, given: ManifestSet, prior: LeaseTable, kept?: AppliedSet) {
+  // Interfaces and default routes given by default stay as the kernel has them (see sticky.ts).
+  const manifests = keepDefaults(given, observed.resources);
   const remaining = kept === undefined ? manifests : withKept(manifests, kept);
   const allocation = allocateAddresses({ manifests: remaining, leases: prior });
   const problems = [
@@ -180,7 +182,7 @@ export function desiredWithAddresses(observed: ObservedState, manifests: Manifes
     : new Map([...allocation.assignments].filter(([name]) => manifests.attachments.has(name)));
   const resources = new Map(desiredFromManifests({ manifests, assignments, remaining: { manifests: remaining, assignments: allocation.assignments } }).resources);
   if (kept !== undefined) for (const f of keptSandboxFiles(manifests, remaining, allocation.assignments, observed)) if (!resources.has(f.key)) resources.set(f.key, f);
-  return { desired: useExistingVlans(resources, observed), leases: allocation.leases, assignments };
+  return { desired: useExistingVlans(resources, observed), leases: allocation.leases, assignments, declared: manifests };
 }
 
 /**
@@ -199,12 +201,9 @@ async function prepareDelete(deps: EngineDeps, observed: ObservedState, manifest
   const fw = firewallFromManifests(remaining.manifests as ManifestSet, remaining.assignments);
   const shared = sharedResources(remaining.manifests, remaining.assignments, fw);
   // Without a record of the last apply, what remains is unknown: its files are left as they are.
-  const refresh = recorded ? { files: filesOfSet(remaining.manifests, remaining.assignments), owners: ownersOf(remaining.manifests) } : undefined;
-  const target = deleteTarget(observed.resources, ownersOf(manifests), shared, refresh);
-  const { prune } = target;
-  // A bridge that stays needs route_localnet only while ports remain published to it.
-  const localnet = new Set(fw?.localnet ?? []);
-  const desired = recorded ? new Map([...target.desired].map(([k, r]) => [k, r.type === 'bridge' ? { ...r, routeLocalnet: localnet.has(r.name) } : r])) : target.desired;
+  const refresh = recorded
+    ? { files: filesOfSet(remaining.manifests, remaining.assignments), owners: ownersOf(remaining.manifests), localnet: new Set(fw?.localnet ?? []) } : undefined;
+  const { desired, prune } = deleteTarget(observed.resources, ownersOf(manifests), shared, refresh);
   const plan = await planFor(deps, diffStates(desired, observed.resources, { prune }), observed);
   return { plan, desired, observed, leases, prune, leaseSource: 'file', applied: remaining };
 }

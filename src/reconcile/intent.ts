@@ -19,14 +19,17 @@ export function applyTarget(desired: ReadonlyMap<string, Resource>, prune: boole
  * so are the files of the remaining owners the record knows (`refresh`: the
  * files an apply of what remains would write): an existing one is rewritten,
  * or removed when none is written any more; a missing one is not created.
+ * With the record, a bridge that stays keeps route_localnet only while IPv4
+ * ports remain published to it (`refresh.localnet`).
  */
 export function deleteTarget(observed: ReadonlyMap<string, Resource>, owners: ReadonlySet<Owner>, remainingShared: readonly Resource[],
-  refresh?: { readonly files: readonly FileResource[]; readonly owners: ReadonlySet<Owner> }): Target {
+  refresh?: { readonly files: readonly FileResource[]; readonly owners: ReadonlySet<Owner>; readonly localnet: ReadonlySet<string> }): Target {
   const selected = (r: Resource): boolean => owners.has(r.owner);
   const desired = withShared(desiredAfterDelete(observed, selected), remainingShared);
   const produced = new Map((refresh?.files ?? []).map((f) => [f.key, f]));
   const dropped = new Set<string>();
   for (const [key, r] of desired) {
+    if (r.type === 'bridge' && refresh !== undefined) desired.set(key, { ...r, routeLocalnet: refresh.localnet.has(r.name) });
     if (r.type !== 'file' || refresh?.owners.has(r.owner) !== true) continue;
     const now = produced.get(key);
     if (now !== undefined) desired.set(key, now);
