@@ -18,6 +18,7 @@ export interface ReportInput {
 const COMPARED: readonly { readonly phase: string; readonly baseline: string; readonly label: string }[] = [
   { phase: 'apply-cold', baseline: 'setup', label: 'cold apply vs setup' },
   { phase: 'delete', baseline: 'teardown', label: 'delete vs teardown' },
+  { phase: 'delete-no-refresh', baseline: 'teardown', label: 'delete --no-refresh vs teardown' },
   { phase: 'plan-noop', baseline: 'read', label: 'no-op plan vs batched read' },
 ];
 
@@ -117,7 +118,9 @@ function ratioTable(input: ReportInput): string[] {
     '', 'The floor has no `read` equivalent for CNI/netavark; `n/a` means a side was not measured.',
     '"Parallel read + teardown" is the floor of a delete that reads every namespace before removing it (as netrecon\'s',
     'does, to refuse a namespace holding links it does not own and to roll a failure back exactly): the floor\'s',
-    '`read-parallel` plus its `teardown`, medians of the same run.', '');
+    '`read-parallel` plus its `teardown`, medians of the same run. `delete --no-refresh` reads only the namespaces the host',
+    'cannot vouch for (none here) and takes the others from the record of the last apply: it does not see links a user made',
+    'inside them (README, "delete --no-refresh").', '');
   return lines;
 }
 

@@ -25,7 +25,7 @@ export async function runApply(args: ParsedArgs, out: Writable): Promise<number>
   requirePrivileges();
   const logger = makeLogger(args, 'warn');
   const deps = engineDeps(args, logger);
-  const intent: Intent = args.command === 'delete' ? { kind: 'delete' } : applyIntent(args, manifests, logger);
+  const intent: Intent = args.command === 'delete' ? { kind: 'delete', refresh: args.refresh } : applyIntent(args, manifests, logger);
   const started = performance.now();
   return withLockedState(deps, args.command, async (state) => {
     const code = await applyLocked(state);

@@ -17,6 +17,8 @@ export interface ParsedArgs {
   readonly output?: string;
   readonly dryRun: boolean;
   readonly prune: boolean;
+  /** delete: read every namespace (default), or trust the record where the host vouches for it (--no-refresh). */
+  readonly refresh: boolean;
   readonly allowEmpty: boolean;
   readonly detailedExitcode: boolean;
   readonly stateDir?: string;
@@ -31,6 +33,7 @@ const OPTIONS = {
   output: { type: 'string', short: 'o' },
   'dry-run': { type: 'boolean' },
   'no-prune': { type: 'boolean' },
+  'no-refresh': { type: 'boolean' },
   'allow-empty': { type: 'boolean' },
   'detailed-exitcode': { type: 'boolean' },
   'state-dir': { type: 'string' },
@@ -45,7 +48,7 @@ const OPTIONS = {
 const ALLOWED: Record<CommandName, readonly string[]> = {
   apply: ['file', 'output', 'dry-run', 'no-prune', 'allow-empty'],
   plan: ['file', 'output', 'detailed-exitcode', 'no-prune', 'allow-empty'],
-  delete: ['file', 'output', 'dry-run'],
+  delete: ['file', 'output', 'dry-run', 'no-refresh'],
   validate: ['file'],
   status: ['file', 'output', 'detailed-exitcode'],
   watch: ['resync', 'no-prune', 'allow-empty'],
@@ -68,7 +71,8 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   const { files, others } = filesOf(command, values.file ?? [], positionals.slice(1));
   return {
     command, positionals: others, rest, files, output: values.output,
-    dryRun: values['dry-run'] ?? false, prune: !(values['no-prune'] ?? false), allowEmpty: values['allow-empty'] ?? false,
+    dryRun: values['dry-run'] ?? false, prune: !(values['no-prune'] ?? false),
+    refresh: !(values['no-refresh'] ?? false), allowEmpty: values['allow-empty'] ?? false,
     detailedExitcode: values['detailed-exitcode'] ?? false, stateDir: values['state-dir'], logLevel: values['log-level'],
     logFormat: values['log-format'], resync: values.resync, help: values.help ?? false,
   };

@@ -3,7 +3,7 @@ export const HELP = `netrecon — declarative Linux container networking
 Usage:
   netrecon apply    -f PATH... [--dry-run] [--no-prune] [--allow-empty] [-o text|json]
   netrecon plan     -f PATH... [-o text|json|sh] [--detailed-exitcode] [--no-prune]
-  netrecon delete   -f PATH... [--dry-run]      remove everything these manifests own
+  netrecon delete   -f PATH... [--dry-run] [--no-refresh]   remove everything these manifests own
   netrecon validate -f PATH...                  check manifests; needs no privileges
   netrecon status   [-f PATH...] [-o text|json] [--detailed-exitcode]
   netrecon watch    DIR [--resync 30s]          GitOps: re-apply on change and on drift

@@ -12,7 +12,7 @@ import { sharedResources } from '../reconcile/desired-shared.js';
 import { firewallFromManifests } from '../firewall/index.js';
 import { filesOfSet } from '../reconcile/desired-files.js';
 import { applyTarget, deleteTarget } from '../reconcile/intent.js';
-import { digestObserved, observeState } from '../observe/index.js';
+import { digestObserved, observeState, type Voucher } from '../observe/index.js';
 import { findConflicts, findDeleteConflicts, useExistingVlans } from '../reconcile/conflicts.js';
 import { desiredFromManifests } from '../reconcile/desired.js';
 import { diffStates, type Change } from '../reconcile/diff.js';
@@ -25,10 +25,12 @@ import { macCollisions } from '../reconcile/macs.js';
 import { planSteps } from '../reconcile/plan.js';
 import { loadLeases, type StateDir } from '../state/index.js';
 import type { EngineDeps } from './context.js';
+import { deleteVoucher } from './vouch.js';
 
 export type Intent =
   | { readonly kind: 'apply'; readonly prune: boolean }
-  | { readonly kind: 'delete' };
+  /** refresh false (--no-refresh): namespaces the host vouches for are taken from the record, not read (see observe/vouch.ts). */
+  | { readonly kind: 'delete'; readonly refresh: boolean };
 
 /** Everything one reconcile decided, before anything changed. */
 export interface Prepared {
@@ -50,9 +52,9 @@ export interface Prepared {
  * table and forwarding sysctls; with `scope`, only those named namespaces
  * (and the host).
  */
-export async function observe(deps: EngineDeps, state?: StateDir, scope?: readonly string[]): Promise<ObservedState> {
+export async function observe(deps: EngineDeps, state?: StateDir, scope?: readonly string[], vouch?: Voucher): Promise<ObservedState> {
   const [kernel, files, shared] = await Promise.all([
-    observeState(deps.runner, { netnsDir: deps.netnsDir, concurrency: deps.concurrency, ...(scope === undefined ? {} : { only: scope }) }),
+    observeState(deps.runner, { netnsDir: deps.netnsDir, concurrency: deps.concurrency, ...(scope === undefined ? {} : { only: scope }), ...(vouch ? { vouch } : {}) }),
     observeFiles(deps.etcNetnsDir),
     observeShared(deps.runner, state),
   ]);
@@ -65,8 +67,9 @@ export async function observe(deps: EngineDeps, state?: StateDir, scope?: readon
 export async function prepare(deps: EngineDeps, state: StateDir | undefined, manifests: ManifestSet, intent: Intent, pending?: ReadonlySet<string>): Promise<Prepared> {
   const t0 = performance.now();
   const [onFile, recorded] = await Promise.all([leasesOnFile(state), readApplied(state)]);
-  const { observed, scope } = await observeFor(deps, state, observeScope(intent, manifests, recorded, onFile.status === 'ok'), manifests);
-  deps.logger.debug({ ms: Math.round(performance.now() - t0), resources: observed.resources.size, namespaces: scope?.length ?? 'all' }, 'observed');
+  const voucher = intent.kind === 'delete' && !intent.refresh ? deleteVoucher(deps, recorded) : undefined;
+  const { observed, scope } = await observeFor(deps, state, observeScope(intent, manifests, recorded, onFile.status === 'ok'), manifests, voucher);
+  deps.logger.debug({ ms: Math.round(performance.now() - t0), resources: observed.resources.size, namespaces: scope?.length ?? 'all', ...(observed.vouched ? { vouched: observed.vouched.length } : {}) }, 'observed');
   const { leases: prior, source } = leasesFrom(deps, onFile, observed, manifests);
   const previouslyApplied = recorded ?? emptyApplied();
   if (intent.kind === 'delete') {
@@ -89,9 +92,9 @@ export async function prepare(deps: EngineDeps, state: StateDir | undefined, man
 }
 
 /** Read the scope; everything when the scope missed something the manifests own. */
-async function observeFor(deps: EngineDeps, state: StateDir | undefined, scope: string[] | undefined, manifests: ManifestSet): Promise<{ observed: ObservedState; scope?: string[] }> {
+async function observeFor(deps: EngineDeps, state: StateDir | undefined, scope: string[] | undefined, manifests: ManifestSet, vouch?: Voucher): Promise<{ observed: ObservedState; scope?: string[] }> {
   if (scope === undefined) return { observed: await observe(deps, state) };
-  const observed = await observe(deps, state, scope);
+  const observed = await observe(deps, state, scope, vouch);
   if (!scopeMissed(observed, manifests)) return { observed, scope };
   deps.logger.debug({ unpaired: observed.unpaired }, 'a veth of these manifests ends outside the namespaces read: reading all');
   return { observed: await observe(deps, state) };

@@ -225,4 +225,6 @@ export interface ObservedState {
    * other end was not found (it sits in a namespace that was not read).
    */
   readonly unpaired?: readonly Owner[];
+  /** Namespaces not read because the host vouched for them (delete; see observe/vouch.ts). */
+  readonly vouched?: readonly string[];
 }

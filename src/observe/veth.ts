@@ -16,7 +16,7 @@ export interface VethEnd {
 export const strayLink = (ns: string, link: IpLink, owner: Owner): StrayLinkResource =>
   ({ type: 'stray-link', key: linkKey(ns, link.ifname), ns, name: link.ifname, owner });
 
-function vethResource(sandbox: VethEnd, host: VethEnd): VethResource {
+export function vethResource(sandbox: VethEnd, host: VethEnd): VethResource {
   const { link } = sandbox;
   return {
     type: 'veth',

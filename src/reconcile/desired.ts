@@ -61,6 +61,28 @@ export function desiredFromManifests(input: DesiredInput): DesiredState {
   return { resources: out };
 }
 
+/**
+ * What the kernel holds inside these sandboxes' namespaces by their
+ * manifests: the netns and each attachment's link, addresses and routes (no
+ * files, nothing on the host). Attachments whose sandbox is not among them
+ * are skipped. Pure; delete uses it for namespaces it does not read (see
+ * observe/vouch.ts).
+ */
+export function sandboxKernelResources(m: Pick<ManifestSet, 'networks' | 'sandboxes' | 'attachments'>, sandboxes: ReadonlySet<string>,
+  assignments: ReadonlyMap<string, Assignment>): Resource[] {
+  const out: Resource[] = [];
+  for (const name of sandboxes) {
+    const s = m.sandboxes.get(name);
+    if (s !== undefined) out.push(...sandboxResources(s));
+  }
+  for (const a of m.attachments.values()) {
+    const assignment = assignments.get(a.name);
+    if (!sandboxes.has(a.sandbox) || assignment === undefined || !m.networks.has(a.network)) continue;
+    out.push(...attachmentResources(m, a, assignment));
+  }
+  return out;
+}
+
 function sandboxResources(s: SandboxSpec): Resource[] {
   const ns = sandboxNetns(s);
   if (ns === undefined) return [];
@@ -79,7 +101,7 @@ function networkResources(n: NetworkSpec, localnet: ReadonlySet<string>): Resour
   return out;
 }
 
-function attachmentResources(m: ManifestSet, a: AttachmentSpec, as: Assignment): Resource[] {
+function attachmentResources(m: Pick<ManifestSet, 'networks' | 'sandboxes'>, a: AttachmentSpec, as: Assignment): Resource[] {
   const network = m.networks.get(a.network);
   const sandbox = m.sandboxes.get(a.sandbox);
   if (!network || !sandbox) throw new Error(`bug: attachment ${a.name} references a missing object`);

@@ -21,6 +21,8 @@ test('command options: --no-prune, --dry-run, --detailed-exitcode, -o', () => {
   assert.equal(p.detailedExitcode, true);
   assert.equal(p.prune, false);
   assert.equal(parseCommandLine(['apply', '-f', 'x', '--dry-run']).dryRun, true);
+  assert.equal(parseCommandLine(['delete', '-f', 'x', '--no-refresh']).refresh, false);
+  assert.equal(parseCommandLine(['delete', '-f', 'x']).refresh, true);
 });
 
 test('exec keeps everything after -- for the command, even options netrecon knows', () => {
@@ -31,7 +33,8 @@ test('exec keeps everything after -- for the command, even options netrecon know
 });
 
 test('unknown commands, unknown options and options of other commands are usage errors', () => {
-  for (const argv of [['frobnicate'], ['apply', '--bogus'], ['validate', '-f', 'x', '--dry-run'], ['watch', 'd', '-f', 'x']]) {
+  for (const argv of [['frobnicate'], ['apply', '--bogus'], ['validate', '-f', 'x', '--dry-run'], ['watch', 'd', '-f', 'x'],
+    ['apply', '-f', 'x', '--no-refresh'], ['plan', '-f', 'x', '--no-refresh']]) {
     assert.throws(() => parseCommandLine(argv), (e: unknown) => e instanceof NetreconError && e.code === 'usage', argv.join(' '));
   }
 });

@@ -29,13 +29,13 @@ const everything = load(NETWORK, sandbox('web', '{netns: web-old}'), sandbox('db
 test('an apply that prunes, or no record of the last apply, or no lease file: every namespace is read', () => {
   const m = load(NETWORK, sandbox('web'));
   assert.equal(observeScope({ kind: 'apply', prune: true }, m, record(everything), true), undefined);
-  assert.equal(observeScope({ kind: 'delete' }, m, undefined, true), undefined);
+  assert.equal(observeScope({ kind: 'delete', refresh: true }, m, undefined, true), undefined);
   assert.equal(observeScope({ kind: 'apply', prune: false }, m, record(everything), false), undefined);
 });
 
 test('delete reads the namespaces its sandboxes have now and had at the last apply', () => {
   const m = load(NETWORK, sandbox('web'), attachment('web-front', 'web'));
-  assert.deepEqual(observeScope({ kind: 'delete' }, m, record(everything), true), ['web', 'web-old']);
+  assert.deepEqual(observeScope({ kind: 'delete', refresh: true }, m, record(everything), true), ['web', 'web-old']);
 });
 
 test('an attachment moved to another sandbox: both sandboxes\' namespaces are read', () => {
@@ -45,7 +45,7 @@ test('an attachment moved to another sandbox: both sandboxes\' namespaces are re
 
 test('a container:<other> sandbox brings the other\'s namespace; an attachment alone brings its sandbox\'s', () => {
   const side = load(sandbox('web', '{netns: web-old}'), sandbox('side', '{mode: "container:web"}'));
-  assert.deepEqual(observeScope({ kind: 'delete' }, side, record(everything), true), ['web-old']);
+  assert.deepEqual(observeScope({ kind: 'delete', refresh: true }, side, record(everything), true), ['web-old']);
   const onlyAttachment = load(NETWORK, sandbox('db'), attachment('db-front', 'db'));
   assert.deepEqual(observeScope({ kind: 'apply', prune: false }, onlyAttachment, record(load(NETWORK)), true), ['db']);
 });
@@ -62,7 +62,7 @@ test('a sandbox given another namespace by apply --no-prune keeps the old one in
   const before = load(NETWORK, sandbox('web', '{netns: web-a}'), sandbox('db'));
   const moved = mergeApplied(record(before), record(load(NETWORK, sandbox('web', '{netns: web-b}'))));
   assert.deepEqual(moved.leftBehind, new Map([['web', ['web-a']]]));
-  assert.deepEqual(observeScope({ kind: 'delete' }, load(sandbox('web', '{netns: web-b}')), moved, true), ['web-a', 'web-b']);
+  assert.deepEqual(observeScope({ kind: 'delete', refresh: true }, load(sandbox('web', '{netns: web-b}')), moved, true), ['web-a', 'web-b']);
 
   const again = mergeApplied(moved, record(load(NETWORK, sandbox('web', '{netns: web-c}'))));
   assert.deepEqual(again.leftBehind, new Map([['web', ['web-a', 'web-b']]]), 'each move adds the namespace left');

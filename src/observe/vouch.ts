@@ -1,0 +1,84 @@
+/**
+ * Pure: which namespaces `delete --no-refresh` leaves unread because the
+ * host vouches for them, and what they hold.
+ *
+ * Reading a namespace costs two processes (nsenter, ip): at 500 sandboxes
+ * that read takes about as long as the kernel's whole teardown. The host
+ * shows, for each veth into a named namespace, the host end's name, its
+ * mark, and the id the host gives the namespace of the other end. A
+ * namespace is vouched for when the record of the last apply puts a sandbox
+ * there whose every link is a veth, and the host's links into it are
+ * exactly those veths' host ends, marked for those attachments and with the
+ * recorded names. A namespace made by someone else under that name does not
+ * hold those ends' peers unless they were moved there by hand; one whose
+ * veth was deleted by hand has no host end left and is read; a user's veth
+ * into it is seen and stops the vouching.
+ *
+ * What a vouched namespace holds is taken from the record — the netns, the
+ * veths (their host side as observed), addresses, routes — built exactly as
+ * a read builds them, so a rollback recreates the same state. What is not
+ * seen, and why --no-refresh is not the default: links a user made inside
+ * the namespace (a pair with both ends in it, a device moved in), which a
+ * refreshing delete refuses to destroy, and changes made by hand inside it,
+ * which a rollback does not bring back.
+ */
+import { HOST_NS, ownerFromAlias, type Resource, type VethResource } from '../model/resource.js';
+import type { IpLink } from './parse.js';
+import { vethResource } from './veth.js';
+
+export interface Vouched {
+  /** Namespaces not to read. */
+  readonly namespaces: ReadonlySet<string>;
+  /** Their resources, as a read would find them. */
+  readonly resources: readonly Resource[];
+}
+
+const INSIDE: ReadonlySet<Resource['type']> = new Set(['netns', 'veth', 'addr', 'route']);
+
+/**
+ * `hostLinks`: the host's links; `nsids`: name → id (see nsids.ts);
+ * `expected`: what the record puts in the candidate namespaces (see
+ * sandboxKernelResources). Namespaces with anything else expected in them
+ * (a macvlan, which the host cannot see) are not vouched for.
+ */
+export function vouchedNamespaces(hostLinks: readonly IpLink[], nsids: ReadonlyMap<string, number>, expected: readonly Resource[]): Vouched {
+  // Every host link whose other end is in a named namespace, netrecon's or not.
+  const endsByNsid = new Map<number, IpLink[]>();
+  for (const link of hostLinks) {
+    if (link.linkNetnsid !== undefined) endsByNsid.set(link.linkNetnsid, [...(endsByNsid.get(link.linkNetnsid) ?? []), link]);
+  }
+  const byNs = new Map<string, Resource[]>();
+  for (const r of expected) byNs.set(r.ns, [...(byNs.get(r.ns) ?? []), r]);
+  const namespaces = new Set<string>();
+  const resources: Resource[] = [];
+  for (const [ns, inside] of byNs) {
+    const id = nsids.get(ns);
+    if (id === undefined || ns === HOST_NS) continue;
+    const made = madeInside(ns, inside, endsByNsid.get(id) ?? []);
+    if (made === undefined) continue;
+    namespaces.add(ns);
+    resources.push(...made);
+  }
+  return { namespaces, resources };
+}
+
+/** The namespace's resources when the host's links into it are exactly the record's veths; else undefined. */
+function madeInside(ns: string, inside: readonly Resource[], ends: readonly IpLink[]): Resource[] | undefined {
+  if (!inside.some((r) => r.type === 'netns') || inside.some((r) => !INSIDE.has(r.type))) return undefined;
+  const veths = inside.filter((r): r is VethResource => r.type === 'veth');
+  if (veths.length === 0 || ends.length !== veths.length) return undefined;
+  const out: Resource[] = [];
+  for (const r of inside) {
+    if (r.type !== 'veth') {
+      out.push(r);
+      continue;
+    }
+    const matching = ends.filter((l) => l.kind === 'veth' && l.ifname === r.hostName && ownerFromAlias(l.alias) === r.owner);
+    const end = matching[0];
+    if (matching.length !== 1 || end === undefined) return undefined;
+    // The sandbox end as a read would parse it: veth pairs carry one MTU, netrecon sets both ends.
+    const sandboxEnd: IpLink = { ifindex: 0, ifname: r.name, up: r.up, mac: r.mac, ...(end.mtu === undefined ? {} : { mtu: end.mtu }) };
+    out.push(vethResource({ ns, link: sandboxEnd, owner: r.owner }, { ns: HOST_NS, link: end, owner: r.owner }));
+  }
+  return out;
+}
