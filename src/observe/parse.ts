@@ -95,18 +95,24 @@ export function linkFromIpJson(o: JsonObject): IpLink | undefined {
 export const linksFromIpJson = (entries: readonly JsonObject[]): IpLink[] =>
   entries.flatMap((o) => linkFromIpJson(o) ?? []);
 
-/** `addr show` entries (links with addr_info) → one IpAddr per inet/inet6 address. */
-export function addrsFromIpJson(entries: readonly JsonObject[]): IpAddr[] {
+/**
+ * `addr show` entries (links with addr_info) → one IpAddr per inet/inet6
+ * address for which `keep(dev, scope)` holds, decided before the address is
+ * parsed (most of a sandbox's are lo's and link-local ones nobody asks for).
+ */
+export function addrsFromIpJson(entries: readonly JsonObject[], keep: (dev: string, scope: string) => boolean = () => true): IpAddr[] {
   return entries.flatMap((link) => {
     const dev = str(link, 'ifname');
     const infos = Array.isArray(link['addr_info']) ? link['addr_info'] : [];
     return infos.flatMap((info: unknown): IpAddr[] => {
       if (dev === undefined || !isObject(info)) return [];
+      const scope = str(info, 'scope') ?? 'global';
+      if (!keep(dev, scope)) return [];
       const family = str(info, 'family');
       const local = str(info, 'local');
       const len = num(info, 'prefixlen');
       if ((family !== 'inet' && family !== 'inet6') || local === undefined || !isIp(local) || len === undefined) return [];
-      return [{ dev, family: family === 'inet' ? 4 : 6, cidr: `${canonicalIp(local)}/${len}`, scope: str(info, 'scope') ?? 'global' }];
+      return [{ dev, family: family === 'inet' ? 4 : 6, cidr: `${canonicalIp(local)}/${len}`, scope }];
     });
   });
 }
@@ -123,22 +129,25 @@ export function canonicalDst(dst: string, family: Family): string | undefined {
 const routeFamily = (o: JsonObject): Family =>
   (str(o, 'dst') ?? '').includes(':') || (str(o, 'gateway') ?? '').includes(':') || 'pref' in o ? 6 : 4;
 
-export function routeFromIpJson(o: JsonObject): IpRoute | undefined {
+/** The fields a route is selected by, read before its destination is parsed. */
+export interface RouteHead {
+  readonly dev?: string;
+  readonly protocol?: string;
+  readonly table: string;
+  readonly type: string;
+}
+
+export function routeFromIpJson(o: JsonObject, keep: (head: RouteHead) => boolean = () => true): IpRoute | undefined {
   const raw = str(o, 'dst');
   if (raw === undefined) return undefined;
+  const head: RouteHead = { dev: str(o, 'dev'), protocol: str(o, 'protocol'), table: str(o, 'table') ?? 'main', type: str(o, 'type') ?? 'unicast' };
+  if (!keep(head)) return undefined;
   const family = routeFamily(o);
   const dst = canonicalDst(raw, family);
   if (dst === undefined) return undefined;
-  return {
-    dst,
-    family,
-    dev: str(o, 'dev'),
-    via: str(o, 'gateway'),
-    protocol: str(o, 'protocol'),
-    table: str(o, 'table') ?? 'main',
-    type: str(o, 'type') ?? 'unicast',
-  };
+  return { dst, family, dev: head.dev, via: str(o, 'gateway'), protocol: head.protocol, table: head.table, type: head.type };
 }
 
-export const routesFromIpJson = (entries: readonly JsonObject[]): IpRoute[] =>
-  entries.flatMap((o) => routeFromIpJson(o) ?? []);
+/** `route show` entries → IpRoutes, those `keep` selects (by their head, before the destination is parsed). */
+export const routesFromIpJson = (entries: readonly JsonObject[], keep?: (head: RouteHead) => boolean): IpRoute[] =>
+  entries.flatMap((o) => routeFromIpJson(o, keep) ?? []);

@@ -9,7 +9,7 @@ import {
   type AddrResource, type ForeignObject, type ObservedState, type Owner, type Resource, type RouteResource,
 } from '../model/resource.js';
 import type { NamespaceSnapshot } from './ipjson.js';
-import { addrsFromIpJson, linksFromIpJson, routesFromIpJson, type IpLink } from './parse.js';
+import { addrsFromIpJson, linksFromIpJson, routesFromIpJson, type IpLink, type RouteHead } from './parse.js';
 import { strayLink, vethsFromEnds, type VethEnd } from './veth.js';
 
 /** What one namespace contributes before veth ends are joined. */
@@ -57,9 +57,9 @@ function classifyOwnedLink(ns: string, link: IpLink, owner: Owner, hostIndex: If
 }
 
 export function addrsToResources(ns: string, snapshot: NamespaceSnapshot, owners: ReadonlyMap<string, Owner>): AddrResource[] {
-  return addrsFromIpJson(snapshot.addrs).flatMap((a) => {
+  return addrsFromIpJson(snapshot.addrs, (dev, scope) => scope === 'global' && owners.has(dev)).flatMap((a) => {
     const owner = owners.get(a.dev);
-    if (owner === undefined || a.scope !== 'global') return [];
+    if (owner === undefined) return [];
     return [{ type: 'addr', key: addrKey(ns, a.dev, a.cidr), ns, dev: a.dev, cidr: a.cidr, family: a.family, owner }];
   });
 }
@@ -67,11 +67,14 @@ export function addrsToResources(ns: string, snapshot: NamespaceSnapshot, owners
 /** Kernel-made routes are skipped: connected subnets and IPv6 link-local (proto kernel), router adverts (proto ra). */
 const KERNEL_PROTOCOLS = new Set(['kernel', 'ra']);
 
+/** Routes netrecon may own: on an owned link, in the main table, unicast, not made by the kernel. */
+const ownable = (owners: ReadonlyMap<string, Owner>) => (r: RouteHead): boolean =>
+  r.dev !== undefined && owners.has(r.dev) && r.table === 'main' && r.type === 'unicast' && (r.protocol === undefined || !KERNEL_PROTOCOLS.has(r.protocol));
+
 export function routesToResources(ns: string, snapshot: NamespaceSnapshot, owners: ReadonlyMap<string, Owner>): RouteResource[] {
-  return routesFromIpJson(snapshot.routes).flatMap((r) => {
+  return routesFromIpJson(snapshot.routes, ownable(owners)).flatMap((r) => {
     const owner = r.dev === undefined ? undefined : owners.get(r.dev);
-    if (owner === undefined || r.dev === undefined || r.table !== 'main' || r.type !== 'unicast') return [];
-    if (r.protocol !== undefined && KERNEL_PROTOCOLS.has(r.protocol)) return [];
+    if (owner === undefined || r.dev === undefined) return [];
     const via = r.via === undefined ? {} : { via: r.via };
     return [{ type: 'route', key: routeKey(ns, r.dst, r.family), ns, dst: r.dst, family: r.family, ...via, dev: r.dev, owner }];
   });
