@@ -22,25 +22,29 @@ async function links(sb: KernelSandbox, argv: readonly string[] = []): Promise<s
   return (JSON.parse(r.stdout) as IpLink[]).map((l) => l.ifname).sort();
 }
 
-test('delete of a sandbox a process still runs in removes its veth inside it; the process keeps running with lo only', async (t) => {
-  const sb = await sandboxFor(t);
-  if (sb === undefined) return;
-  await sb.netreconOk(['apply', ...FIXTURE]);
-  const holder = sb.spawn(['nsenter', '--net=/run/netns/web', 'sleep', '600']);
-  const inWeb = ['nsenter', `--target=${holder.pid}`, '--net'];
-  // nsenter enters web, then execs sleep: wait until the holder is in.
-  await waitFor(async () => (await links(sb, inWeb)).includes('eth0'), { what: 'the holder in web\'s namespace' });
-  assert.deepEqual(await links(sb, inWeb), ['eth0', 'lo'], 'the holder sees web\'s interfaces');
+// --no-refresh reads a namespace a process is in, as the plain delete does (its links are removed one by one).
+for (const flags of [[], ['--no-refresh']]) {
+  test(`delete ${flags.join(' ')} of a sandbox a process still runs in removes its veth inside it; the process keeps running with lo only`.replace('  ', ' '), async (t) => {
+    const sb = await sandboxFor(t);
+    if (sb === undefined) return;
+    await sb.netreconOk(['apply', ...FIXTURE]);
+    const holder = sb.spawn(['nsenter', '--net=/run/netns/web', 'sleep', '600']);
+    const inWeb = ['nsenter', `--target=${holder.pid}`, '--net'];
+    // nsenter enters web, then execs sleep: wait until the holder is in.
+    await waitFor(async () => (await links(sb, inWeb)).includes('eth0'), { what: 'the holder in web\'s namespace' });
+    assert.deepEqual(await links(sb, inWeb), ['eth0', 'lo'], 'the holder sees web\'s interfaces');
 
-  const deleted = await sb.netreconOk(['delete', ...FIXTURE]);
-  assert.match(deleted.stderr, /processes still run in namespaces this plan deletes/);
-  assert.match(deleted.stderr, new RegExp(`"web":\\[${holder.pid}\\]`), deleted.stderr);
-  assert.deepEqual(await links(sb), ['lo'], 'no host veth end and no bridge left, as soon as delete returns');
-  assert.deepEqual(await links(sb, inWeb), ['lo'], 'the process is left with lo');
-  const netns = await sb.run(['ip', 'netns', 'list']);
-  assert.equal(netns.stdout.trim(), '', 'no namespace mounted');
-  holder.kill();
-});
+    const deleted = await sb.netreconOk(['delete', ...flags, ...FIXTURE, '--log-level', 'debug']);
+    if (flags.length > 0) assert.match(deleted.stderr, /"namespaces":2,"vouched":1,/, 'db is taken from the record, web is read');
+    assert.match(deleted.stderr, /processes still run in namespaces this plan deletes/);
+    assert.match(deleted.stderr, new RegExp(`"web":\\[${holder.pid}\\]`), deleted.stderr);
+    assert.deepEqual(await links(sb), ['lo'], 'no host veth end and no bridge left, as soon as delete returns');
+    assert.deepEqual(await links(sb, inWeb), ['lo'], 'the process is left with lo');
+    const netns = await sb.run(['ip', 'netns', 'list']);
+    assert.equal(netns.stdout.trim(), '', 'no namespace mounted');
+    holder.kill();
+  });
+}
 
 test('a deleted namespace something else holds (a bind mount netrecon cannot see): delete exits 3 saying which host end stays and why', async (t) => {
   const sb = await sandboxFor(t);
