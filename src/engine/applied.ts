@@ -2,6 +2,8 @@ import type { AttachmentSpec, ManifestSet, NetworkSpec, SandboxSpec } from '../m
 import type { Assignment } from '../reconcile/desired.js';
 import { sandboxNetns } from '../reconcile/desired-files.js';
 import type { StateDir } from '../state/index.js';
+import type { ObservedState } from '../model/resource.js';
+import { namespaceDigests } from '../observe/index.js';
 
 /**
  * The manifests of the last successful apply, with their addresses. `delete`
@@ -18,6 +20,13 @@ export interface AppliedRecord {
   readonly assignments: Readonly<Record<string, Assignment>>;
   /** Per sandbox, namespaces it had before an apply --no-prune gave it another one (kept, so still its own). */
   readonly leftBehind?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Per owned namespace, the digest of its kernel resources as observed
+   * after the last apply that changed or verified it (see namespaceDigest):
+   * delete --no-refresh takes a namespace from the record only when what
+   * the record builds hashes to this.
+   */
+  readonly digests?: Readonly<Record<string, string>>;
 }
 
 const isApplied = (x: unknown): x is AppliedRecord =>
@@ -29,6 +38,8 @@ export interface AppliedSet {
   readonly assignments: ReadonlyMap<string, Assignment>;
   /** See AppliedRecord.leftBehind; absent when no sandbox left a namespace behind. */
   readonly leftBehind?: ReadonlyMap<string, readonly string[]>;
+  /** See AppliedRecord.digests. */
+  readonly digests?: ReadonlyMap<string, string>;
 }
 
 const byName = <T extends { name: string }>(xs: readonly T[]): Map<string, T> => new Map(xs.map((x) => [x.name, x]));
@@ -42,7 +53,13 @@ export async function readApplied(state: StateDir | undefined): Promise<AppliedS
     manifests: { networks: byName(v.networks), sandboxes: byName(v.sandboxes), attachments: byName(v.attachments) },
     assignments: new Map(Object.entries(v.assignments)),
     ...leftBehindOf(v.leftBehind),
+    ...digestsOf(v.digests),
   };
+}
+
+function digestsOf(recorded: unknown): Pick<AppliedSet, 'digests'> {
+  if (typeof recorded !== 'object' || recorded === null) return {};
+  return { digests: new Map(Object.entries(recorded).filter((e): e is [string, string] => typeof e[1] === 'string')) };
 }
 
 const isNameList = (x: unknown): x is string[] => Array.isArray(x) && x.every((n) => typeof n === 'string');
@@ -72,6 +89,7 @@ export function appliedWithout(applied: AppliedSet, removed: ManifestSet): Appli
     },
     assignments: applied.assignments,
     ...(applied.leftBehind === undefined ? {} : nonEmpty(keep(applied.leftBehind, removed.sandboxes))),
+    ...(applied.digests === undefined ? {} : { digests: applied.digests }),
   };
 }
 
@@ -83,6 +101,7 @@ export async function saveApplied(state: StateDir, set: AppliedSet): Promise<voi
     version: 1, networks: [...networks.values()], sandboxes: [...sandboxes.values()], attachments: [...attachments.values()],
     assignments: Object.fromEntries(set.assignments),
     ...(set.leftBehind === undefined ? {} : { leftBehind: Object.fromEntries(set.leftBehind) }),
+    ...(set.digests === undefined || set.digests.size === 0 ? {} : { digests: Object.fromEntries(set.digests) }),
   };
   await state.writeJson(APPLIED_FILE, record);
 }
@@ -110,5 +129,25 @@ export function mergeApplied(older: AppliedSet, newer: AppliedSet): AppliedSet {
       attachments: merge(older.manifests.attachments, newer.manifests.attachments),
     },
     assignments: merge(older.assignments, newer.assignments),
+    ...(older.digests === undefined ? {} : { digests: older.digests }),
   };
+}
+
+/**
+ * The record after an apply: digests of the namespaces it did not touch
+ * are carried over (their state is unchanged); `observed` (the state after
+ * the apply, verified) gives those of every owned namespace it holds,
+ * except ones taken from the record rather than read.
+ */
+export function withDigests(set: AppliedSet, touched: ReadonlySet<string>, observed?: ObservedState): AppliedSet {
+  const digests = new Map([...(set.digests ?? [])].filter(([ns]) => !touched.has(ns)));
+  if (observed !== undefined) {
+    const vouched = new Set(observed.vouched ?? []);
+    const all = namespaceDigests(observed.resources.values());
+    for (const r of observed.resources.values()) {
+      const digest = all.get(r.ns);
+      if (r.type === 'netns' && !vouched.has(r.ns) && digest !== undefined) digests.set(r.ns, digest);
+    }
+  }
+  return { ...set, digests };
 }

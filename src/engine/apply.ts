@@ -7,9 +7,9 @@ import { saveLeases, writeJournal, type StateDir } from '../state/index.js';
 import type { EngineDeps } from './context.js';
 import { endJournal, JOURNAL_VERSION, writeProgress, type Journal } from './journal.js';
 import { observe, type Prepared } from './prepare.js';
-import { saveApplied } from './applied.js';
+import { saveApplied, withDigests } from './applied.js';
 import { recordSysctls } from './shared.js';
-import { observedAfterApply } from './readback.js';
+import { observedAfterApply, touchedNamespaces } from './readback.js';
 
 export interface ApplyOutcome {
   readonly steps: number;
@@ -29,7 +29,8 @@ export async function applyPrepared(deps: EngineDeps, state: StateDir, prepared:
   const { steps } = prepared.plan;
   if (steps.length === 0) {
     await saveLeases(state, prepared.leases);
-    await saveApplied(state, prepared.applied);
+    // Nothing to change: what was read is what the manifests make.
+    await saveApplied(state, withDigests(prepared.applied, new Set(), prepared.observed));
     return { steps: 0, batches: 0 };
   }
   const journal: Journal = { version: JOURNAL_VERSION, pid: process.pid, startedAt: new Date().toISOString(), steps };
@@ -44,12 +45,15 @@ export async function applyPrepared(deps: EngineDeps, state: StateDir, prepared:
   deps.logger.debug({ ms: Math.round(performance.now() - t) }, 'last wave done');
   if (!result.ok) return rollBack(deps, state, prepared, { error: result.error, started: result.started });
   await saveLeases(state, prepared.leases);
-  await saveApplied(state, prepared.applied);
+  // Recorded now, for the next run whatever verification finds; a touched namespace gets its digest once verified.
+  const touched = touchedNamespaces(steps);
+  await saveApplied(state, withDigests(prepared.applied, touched));
   await recordSysctls(state, steps, prepared.observed.resources);
   await endJournal(state);
   const verifyStart = performance.now();
   const after = await observedAfterApply(deps, state, prepared.observed, steps, result.readBacks);
-  await verifyConverged(deps, state, prepared, after);
+  const verified = await verifyConverged(deps, state, prepared, after);
+  await saveApplied(state, withDigests(prepared.applied, touched, verified));
   deps.logger.debug({ ms: Math.round(performance.now() - verifyStart) }, 'verified');
   return { steps: steps.length, batches: result.batches };
 }
@@ -58,7 +62,7 @@ async function rollBack(deps: EngineDeps, state: StateDir, prepared: Prepared, f
   deps.logger.warn({ error: failure.error, steps: failure.started.length }, 'apply failed; rolling back');
   const failures = await rollbackSteps(failure.started, executeOptions(deps));
   const made = new Set(failure.started.filter((s) => s.action === 'create' || s.action === 'replace').map((s) => s.address));
-  const leftover = await settle(deps, state, prepared.scope, (observed) => [
+  const { differences: leftover } = await settle(deps, state, prepared.scope, (observed) => [
     ...compareOwnedStates(prepared.observed.resources, observed.resources),
     ...unmarkedLeftovers(prepared.observed, observed, made),
   ]);
@@ -74,26 +78,28 @@ async function rollBack(deps: EngineDeps, state: StateDir, prepared: Prepared, f
  * this apply removed must be gone; `first` (read back during the apply)
  * spares one full observation when it does.
  */
-export async function verifyConverged(deps: EngineDeps, state: StateDir, prepared: Pick<Prepared, 'desired' | 'prune' | 'scope' | 'observed' | 'plan'>, first?: ObservedState): Promise<void> {
+export async function verifyConverged(deps: EngineDeps, state: StateDir, prepared: Pick<Prepared, 'desired' | 'prune' | 'scope' | 'observed' | 'plan'>, first?: ObservedState): Promise<ObservedState> {
   const lingering = lingeringHostEnds(prepared.observed.resources, prepared.desired, prepared.prune);
   const check = (observed: ObservedState): string[] => [
     ...verifyApplied(prepared.desired, observed.resources, { prune: prepared.prune }),
     ...lingering(observed.unpaired ?? []),
   ];
-  if (first && check(first).length === 0) return;
-  const differences = await settle(deps, state, prepared.scope, check);
+  if (first && check(first).length === 0) return first;
+  const { differences, observed } = await settle(deps, state, prepared.scope, check);
   if (differences.length > 0) throw new VerifyError(differences, prepared.plan.steps.length);
+  return observed;
 }
 
 /**
  * Re-observe until `check` finds no difference or the settle time runs out:
  * the kernel removes a deleted namespace's veth peers in the background.
  */
-async function settle(deps: EngineDeps, state: StateDir, scope: readonly string[] | undefined, check: (observed: ObservedState) => string[]): Promise<string[]> {
+async function settle(deps: EngineDeps, state: StateDir, scope: readonly string[] | undefined, check: (observed: ObservedState) => string[]): Promise<{ differences: string[]; observed: ObservedState }> {
   const deadline = Date.now() + (deps.settleMs ?? 5000);
   for (let delay = 10; ; delay = Math.min(delay * 2, 250)) {
-    const differences = check(await observe(deps, state, scope));
-    if (differences.length === 0 || Date.now() >= deadline) return differences;
+    const observed = await observe(deps, state, scope);
+    const differences = check(observed);
+    if (differences.length === 0 || Date.now() >= deadline) return { differences, observed };
     await new Promise((resolve) => setTimeout(resolve, delay));
   }
 }

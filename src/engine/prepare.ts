@@ -87,7 +87,7 @@ export async function prepare(deps: EngineDeps, state: StateDir | undefined, man
   const plan = await planFor(deps, diffStates(desired, observed.resources, { prune }), observed);
   if (plan.steps.length > 0) await warnLoopbackResolver(deps, declared);
   const thisApply: AppliedSet = { manifests: declared, assignments };
-  const applied = intent.prune ? thisApply : mergeApplied(previouslyApplied, thisApply);
+  const applied = intent.prune ? { ...thisApply, ...(recorded?.digests ? { digests: recorded.digests } : {}) } : mergeApplied(previouslyApplied, thisApply);
   return { plan, desired, observed, leases, prune, leaseSource: source, applied, ...(scope ? { scope } : {}) };
 }
 

@@ -5,7 +5,7 @@
  * so they must be seen as they are), and so is everything when namespaces
  * live outside /run/netns, the only directory `ip netns list` knows.
  */
-import { DEFAULT_NETNS_DIR, vouchedNamespaces, type Voucher } from '../observe/index.js';
+import { DEFAULT_NETNS_DIR, namespaceDigests, vouchedNamespaces, type Voucher, type Vouched } from '../observe/index.js';
 import { namespacesInUse } from '../observe/holders.js';
 import { sandboxNetns } from '../reconcile/desired-files.js';
 import { sandboxKernelResources } from '../reconcile/desired.js';
@@ -27,6 +27,18 @@ export function deleteVoucher(deps: EngineDeps, recorded: AppliedSet | undefined
       const ns = sandboxNetns(s);
       if (ns !== undefined && wanted.has(ns)) sandboxes.add(s.name);
     }
-    return vouchedNamespaces(hostLinks, nsids, sandboxKernelResources(recorded.manifests, sandboxes, recorded.assignments));
+    return matchingDigests(vouchedNamespaces(hostLinks, nsids, sandboxKernelResources(recorded.manifests, sandboxes, recorded.assignments)), recorded.digests);
   };
+}
+
+/**
+ * Only namespaces whose resources, as the record builds them, hash to what
+ * was observed after the last apply: the record can differ from the kernel
+ * with nothing changed by hand (an apply --no-prune that changed an address
+ * leaves the old one, a verification that failed), and then the namespace is read.
+ */
+function matchingDigests(vouched: Vouched, digests: ReadonlyMap<string, string> | undefined): Vouched {
+  const built = namespaceDigests(vouched.resources);
+  const namespaces = new Set([...vouched.namespaces].filter((ns) => digests?.get(ns) === built.get(ns)));
+  return { namespaces, resources: vouched.resources.filter((r) => namespaces.has(r.ns)) };
 }

@@ -104,6 +104,31 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/**
+ * sha256 (hex) of the kernel resources netrecon owns in namespace `ns` (no
+ * files), sorted by key, as canonical JSON: what a read of it found, or
+ * what the record builds for it (see vouch.ts). Two resources under one key
+ * give a digest no read can.
+ */
+export function namespaceDigest(resources: Iterable<Resource>, ns: string): string {
+  return digestOf([...resources].filter((r) => r.ns === ns && r.type !== 'file'));
+}
+
+/** namespaceDigest of every namespace the resources are in (the host's too), grouped in one pass. */
+export function namespaceDigests(resources: Iterable<Resource>): Map<string, string> {
+  const byNs = new Map<string, Resource[]>();
+  for (const r of resources) {
+    if (r.type === 'file') continue;
+    const inside = byNs.get(r.ns);
+    if (inside === undefined) byNs.set(r.ns, [r]);
+    else inside.push(r);
+  }
+  return new Map([...byNs].map(([ns, inside]) => [ns, digestOf(inside)]));
+}
+
+const digestOf = (inside: Resource[]): string =>
+  createHash('sha256').update(canonicalJson(inside.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)))).digest('hex');
+
 /** sha256 (hex) of the owned resources sorted by key, as canonical JSON; a saved plan records it. */
 export function digestObserved(state: ObservedState): string {
   const resources: Resource[] = [...state.resources.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));

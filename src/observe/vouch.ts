@@ -12,13 +12,16 @@
  * recorded names. A namespace made by someone else under that name does not
  * hold those ends' peers unless they were moved there by hand; one whose
  * veth was deleted by hand has no host end left and is read; a user's veth
- * into it is seen and stops the vouching.
+ * from the host into it is seen and stops the vouching. (The engine also
+ * requires what the record builds to hash to what was observed after the
+ * last apply: see engine/vouch.ts.)
  *
  * What a vouched namespace holds is taken from the record — the netns, the
  * veths (their host side as observed), addresses, routes — built exactly as
  * a read builds them, so a rollback recreates the same state. What is not
  * seen, and why --no-refresh is not the default: links a user made inside
- * the namespace (a pair with both ends in it, a device moved in), which a
+ * the namespace (a pair with both ends in it, a device moved in, a veth to
+ * another namespace, whose other end goes too), which a
  * refreshing delete refuses to destroy, and changes made by hand inside it,
  * which a rollback does not bring back.
  */

@@ -101,3 +101,36 @@ test('what --no-refresh cannot see: a veth pair a user made inside an owned name
   assert.deepEqual(vouchedCount(deleted.stderr), [2]);
   assert.equal((await sb.run(['ip', 'netns', 'list'])).stdout.trim(), '', 'alpha went, fx0 and fx1 with it');
 });
+
+test('a record that differs from the kernel with nothing changed by hand (apply --no-prune left an old address, two default routes recorded) is not trusted: the namespace is read', async (t) => {
+  const sb = await sandboxFor(t);
+  if (sb === undefined) return;
+  const doc = (kind: string, name: string, spec: string): string => `apiVersion: netrecon.dev/v1\nkind: ${kind}\nmetadata: {name: ${name}}\nspec: ${spec}\n`;
+  const networks = [doc('Network', 'front', '{subnet: 10.77.0.0/24}'), doc('Network', 'back', '{subnet: 10.78.0.0/24}')];
+  const alpha = (address: string, route: string): string => [doc('Sandbox', 'alpha', '{}'),
+    doc('Attachment', 'a-front', `{sandbox: alpha, network: front, address: ${address}, routes: [{to: ${route}, via: 10.77.0.254}]}`)].join('---\n');
+  const bravo = (aaDefault: boolean): string => [doc('Sandbox', 'bravo', '{}'),
+    doc('Attachment', 'aa', `{sandbox: bravo, network: front, defaultRoute: ${aaDefault}}`),
+    ...(aaDefault ? [] : [doc('Attachment', 'zz', '{sandbox: bravo, network: back, defaultRoute: true}')])].join('---\n');
+  const first = await sb.writeFiles('first', { 'networks.yaml': networks.join('---\n'), 'alpha.yaml': alpha('10.77.0.20', '10.61.0.0/16'), 'bravo.yaml': bravo(false) });
+  await sb.netreconOk(['apply', '-f', first]);
+  const all = ['-f', first];
+  const vouched = async (): Promise<number[]> =>
+    vouchedCount((await sb.netreconOk(['delete', '--dry-run', '--no-refresh', ...all, '--log-level', 'debug'])).stderr);
+  assert.deepEqual(await vouched(), [2], 'after a verified apply both are taken from the record');
+
+  // --no-prune: alpha keeps its old address and route next to the new ones; bravo gets a second default route in the record.
+  const second = await sb.writeFiles('second', { 'networks.yaml': networks.join('---\n'), 'alpha.yaml': alpha('10.77.0.21', '10.62.0.0/16'), 'bravo.yaml': bravo(true) });
+  await sb.netreconOk(['apply', '--no-prune', '-f', second]);
+  const both = await sb.run(['ip', '-n', 'alpha', '-br', 'addr', 'show', 'dev', 'eth0']);
+  assert.match(both.stdout, /10\.77\.0\.20\/24.*10\.77\.0\.21\/24|10\.77\.0\.21\/24.*10\.77\.0\.20\/24/, 'the old address stays (nothing pruned)');
+  const full = JSON.parse((await sb.netreconOk(['plan', '--no-prune', '-f', second, '-o', 'json'])).stdout) as { observedDigest: string };
+  const trusted = await sb.netreconOk(['delete', '--dry-run', '--no-refresh', '-f', second, '-o', 'json', '--log-level', 'debug']);
+  assert.deepEqual(vouchedCount(trusted.stderr), [0], `neither is taken from the record:\n${trusted.stderr}`);
+  const plain = JSON.parse((await sb.netreconOk(['delete', '--dry-run', '-f', second, '-o', 'json'])).stdout) as unknown;
+  assert.deepEqual(JSON.parse(trusted.stdout), plain, 'the plan a full read makes, old address and both routes in its inverses');
+  assert.equal((JSON.parse(trusted.stdout) as { observedDigest: string }).observedDigest, full.observedDigest, 'what a read of the same namespaces sees');
+
+  await sb.netreconOk(['delete', '--no-refresh', '-f', second]);
+  assert.equal((await sb.run(['ip', 'netns', 'list'])).stdout.trim(), '');
+});
