@@ -47,6 +47,8 @@ function routeProblem(route: RouteSpec, net: NetworkView | undefined): { field: 
   const to = parseCidr(route.to);
   if (to === undefined) return { field: 'to', problem: `${route.to} is not a CIDR like 10.50.0.0/16` };
   if (!isCanonical(route.to)) return { field: 'to', problem: `${route.to} has host bits set; use ${cidrToString(to)}` };
+  // The kernel lists it as "default": as a route it would never match what is read back.
+  if (to.prefix === 0) return { field: 'to', problem: `${route.to} is the default route: set defaultRoute: true instead (it goes via the network's gateway)` };
   if (!isIp(route.via)) return { field: 'via', problem: `${route.via} is not an IP address` };
   if (familyOf(route.via) !== to.family) return { field: 'via', problem: `${route.via} is not of the same IP family as ${route.to}` };
   if (net === undefined) return undefined;
