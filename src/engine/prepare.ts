@@ -147,7 +147,7 @@ async function planFor(deps: EngineDeps, changes: readonly Change[], observed: O
   if (inUse.size > 0) {
     deps.logger.warn({ namespaces: Object.fromEntries(inUse) }, 'processes still run in namespaces this plan deletes: their links are removed first, and the processes keep running without them');
   }
-  return checkedPlan(planSteps(changes, digestObserved(observed), { inUse: new Set(inUse.keys()) }), observed);
+  return checkedPlan(planSteps(changes, digestObserved(observed), { inUse: new Set(inUse.keys()), observed: observed.resources }), observed);
 }
 
 function checkedPlan(plan: Plan, observed: ObservedState): Plan {

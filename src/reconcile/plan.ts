@@ -1,11 +1,14 @@
 import { PLAN_VERSION, Wave, type Command, type Plan, type PlanSummary, type Step } from '../model/plan.js';
-import type { Resource } from '../model/resource.js';
+import type { AddrResource, Resource } from '../model/resource.js';
+import { parseCidr, type Cidr } from '../util/cidr.js';
 import { createCommands, deleteCommands, updateCommands } from './commands.js';
 import type { Change } from './diff.js';
 
 export interface PlanOptions {
   /** Namespaces a process is still in (see namespacesInUse): deleting one removes its links first. */
   readonly inUse?: ReadonlySet<string>;
+  /** The observed resources: IPv4 addresses that stay are put back when the kernel flushes them (see keptSecondaries). */
+  readonly observed?: ReadonlyMap<string, Resource>;
 }
 
 /**
@@ -16,7 +19,8 @@ export interface PlanOptions {
  */
 export function planSteps(changes: readonly Change[], observedDigest: string, options: PlanOptions = {}): Plan {
   const inUse = options.inUse ?? new Set<string>();
-  const steps = changes.map((change, id) => stepFor(change, id, inUse));
+  const kept = keptIpv4(changes, options.observed);
+  const steps = changes.map((change, id) => withKeptSecondaries(stepFor(change, id, inUse), change, kept));
   return { version: PLAN_VERSION, observedDigest, steps, summary: summarize(steps) };
 }
 
@@ -76,6 +80,35 @@ function stepFor(change: Change, id: number, inUse: ReadonlySet<string>): Step {
     }
   }
 }
+
+/** Owned IPv4 addresses observed that no change removes. */
+function keptIpv4(changes: readonly Change[], observed: ReadonlyMap<string, Resource> | undefined): AddrResource[] {
+  if (observed === undefined) return [];
+  const removed = new Set(changes.flatMap((c) => (c.action === 'delete' || c.action === 'replace' ? [c.observed.key, ...c.covers.map((r) => r.key)] : [])));
+  return [...observed.values()].filter((r): r is AddrResource => r.type === 'addr' && r.family === 4 && !removed.has(r.key));
+}
+
+/**
+ * Deleting an interface's primary IPv4 address makes the kernel delete its
+ * secondaries too (the addresses in the same subnet added after it), unless
+ * promote_secondaries is set. When an apply --no-prune changed an address,
+ * the old one stays, the new one is its secondary, and a later apply that
+ * prunes the old one lost the new one with it (and a route via the subnet
+ * failed). So an address delete puts back, in the same batch, the owned
+ * addresses of that subnet that stay (`replace`: a no-op when promoted).
+ */
+function withKeptSecondaries(step: Step, change: Change, kept: readonly AddrResource[]): Step {
+  if (change.action !== 'delete' || change.observed.type !== 'addr' || change.observed.family !== 4) return step;
+  const r = change.observed;
+  const subnet = parseCidr(r.cidr);
+  const wave = step.commands[0]?.wave;
+  if (subnet === undefined || wave === undefined) return step;
+  const same = kept.filter((k) => k.ns === r.ns && k.dev === r.dev && sameSubnet(parseCidr(k.cidr), subnet));
+  const putBack = same.map((k): Command => ({ tool: 'ip', ns: k.ns, wave, args: ['addr', 'replace', k.cidr, 'dev', k.dev] }));
+  return putBack.length === 0 ? step : { ...step, commands: [...step.commands, ...putBack] };
+}
+
+const sameSubnet = (a: Cidr | undefined, b: Cidr): boolean => a !== undefined && a.prefix === b.prefix && a.base === b.base;
 
 function summarize(steps: readonly Step[]): PlanSummary {
   let create = 0;

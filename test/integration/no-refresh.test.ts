@@ -131,6 +131,15 @@ test('a record that differs from the kernel with nothing changed by hand (apply 
   assert.deepEqual(JSON.parse(trusted.stdout), plain, 'the plan a full read makes, old address and both routes in its inverses');
   assert.equal((JSON.parse(trusted.stdout) as { observedDigest: string }).observedDigest, full.observedDigest, 'what a read of the same namespaces sees');
 
+  // A pruning apply removes the old address; the kernel would take the new one (its secondary) along: it is put back.
+  await sb.netreconOk(['apply', '-f', second]);
+  const plan = await sb.netrecon(['plan', '-f', second, '--detailed-exitcode']);
+  assert.deepEqual([plan.exitCode, plan.stdout.trim()], [0, 'No changes.'], plan.stderr);
+  const one = await sb.run(['ip', '-n', 'alpha', '-br', 'addr', 'show', 'dev', 'eth0']);
+  assert.match(one.stdout, /10\.77\.0\.21\/24/);
+  assert.doesNotMatch(one.stdout, /10\.77\.0\.20\//);
+  assert.deepEqual(vouchedCount((await sb.netreconOk(['delete', '--dry-run', '--no-refresh', '-f', second, '--log-level', 'debug'])).stderr), [2],
+    'the kernel is what the record says again: trusted');
   await sb.netreconOk(['delete', '--no-refresh', '-f', second]);
   assert.equal((await sb.run(['ip', 'netns', 'list'])).stdout.trim(), '');
 });
