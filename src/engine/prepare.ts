@@ -13,7 +13,7 @@ import { firewallFromManifests } from '../firewall/index.js';
 import { filesOfSet } from '../reconcile/desired-files.js';
 import { applyTarget, deleteTarget } from '../reconcile/intent.js';
 import { digestObserved, observeState, type Voucher } from '../observe/index.js';
-import { findConflicts, findDeleteConflicts, useExistingVlans } from '../reconcile/conflicts.js';
+import { findConflicts, findDeleteConflicts, keptHostNameClashes, useExistingVlans } from '../reconcile/conflicts.js';
 import { desiredFromManifests } from '../reconcile/desired.js';
 import { diffStates, type Change } from '../reconcile/diff.js';
 import { namespacesInUse } from '../observe/holders.js';
@@ -76,7 +76,8 @@ export async function prepare(deps: EngineDeps, state: StateDir | undefined, man
     return { ...(await prepareDelete(deps, observed, manifests, prior, appliedWithout(previouslyApplied, manifests), recorded !== undefined)), ...(scope ? { scope } : {}) };
   }
   const { desired, leases, assignments, declared } = desiredWithAddresses(observed, manifests, prior, intent.prune ? undefined : previouslyApplied);
-  const conflicts = findConflicts(desired, observed).filter((c) => !pending?.has(c.slice(0, c.indexOf(' '))));
+  const conflicts = [...findConflicts(desired, observed), ...keptHostNameClashes(desired, observed, intent.prune)]
+    .filter((c) => !pending?.has(c.slice(0, c.indexOf(' '))));
   const missing = conflicts.filter((c) => c.includes('does not exist on the host'));
   if (missing.length > 0) throw new NetreconError('missing-prerequisite', `needed on the host but missing; nothing was changed:\n  ${missing.join('\n  ')}`);
   if (conflicts.length > 0) throw new ConflictError(conflicts);

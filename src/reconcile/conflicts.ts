@@ -26,6 +26,27 @@ export function findConflicts(desired: ReadonlyMap<string, Resource>, observed: 
 }
 
 /**
+ * A new veth whose host end name (derived from its sandbox and interface)
+ * is still the host end of an owned veth this apply keeps: an apply
+ * --no-prune that moves a sandbox to another namespace keeps the old one.
+ * Creating it would fail ("File exists"), and undoing that create would
+ * delete the kept one by name. `prunes`: this apply deletes what it does
+ * not desire (then the old veth goes first).
+ */
+export function keptHostNameClashes(desired: ReadonlyMap<string, Resource>, observed: ObservedState, prunes: boolean): string[] {
+  const held = new Map<string, Resource & { type: 'veth' }>();
+  for (const o of observed.resources.values()) if (o.type === 'veth') held.set(o.hostName, o);
+  const out: string[] = [];
+  for (const r of desired.values()) {
+    if (r.type !== 'veth' || observed.resources.has(r.key)) continue;
+    const o = held.get(r.hostName);
+    if (o === undefined || o.key === r.key || (prunes && !desired.has(o.key))) continue;
+    out.push(`${r.key} (${r.owner}): its host end ${r.hostName} is still the host end of ${o.key}, which this apply keeps: apply without --no-prune to move it, or delete the old one first`);
+  }
+  return out;
+}
+
+/**
  * Deleting a namespace deletes everything in it: refuse when it holds links
  * netrecon does not own (someone added them by hand), before anything changes.
  */

@@ -120,3 +120,23 @@ test('a namespace apply --no-prune left behind when it gave a sandbox another on
   assert.match(deleted.stdout, /^- netns\/solo-b$/m, deleted.stdout);
   assert.deepEqual(await sb.normalisedSnapshot(), empty, 'nothing left');
 });
+
+test('apply --no-prune that moves a sandbox to another namespace under the same interface name is refused before anything changes (the kept veth holds the host end name)', async (t) => {
+  const sb = await sandboxFor(t);
+  if (sb === undefined) return;
+  const app = (netns: string): Record<string, string> => ({ 'app.yaml': [
+    'apiVersion: netrecon.dev/v1\nkind: Network\nmetadata: {name: lan}\nspec: {driver: bridge, subnet: 10.66.0.0/24, gateway: 10.66.0.1}\n',
+    `apiVersion: netrecon.dev/v1\nkind: Sandbox\nmetadata: {name: app}\nspec: {netns: ${netns}}\n`,
+    'apiVersion: netrecon.dev/v1\nkind: Attachment\nmetadata: {name: app-lan}\nspec: {sandbox: app, network: lan}\n',
+  ].join('---\n') });
+  await sb.netreconOk(['apply', '-f', await sb.writeFiles('a', app('app-a'))]);
+  const before = await sb.normalisedSnapshot();
+  const moved = await sb.writeFiles('b', app('app-b'));
+  const refused = await sb.netrecon(['apply', '--no-prune', '-f', moved]);
+  assert.equal(refused.exitCode, 1, refused.stderr);
+  assert.match(refused.stderr, /link\/app-b\/eth0 \(attachment\/app-lan\): its host end nrv[0-9a-f]+ is still the host end of link\/app-a\/eth0, which this apply keeps/);
+  assert.deepEqual(await sb.normalisedSnapshot(), before, 'nothing changed');
+  await sb.netreconOk(['apply', '-f', moved]);
+  assert.deepEqual(Object.keys((await sb.normalisedSnapshot()).namespaces).filter((ns) => ns.startsWith('app')), ['app-b'], 'a pruning apply moves it');
+  await sb.netreconOk(['delete', '-f', moved]);
+});
