@@ -23,6 +23,13 @@ const namespacesRead = (stderr: string): string[] => [...stderr.matchAll(/"names
 const without = (s: Snapshot, ...names: string[]): Snapshot =>
   ({ ...s, namespaces: Object.fromEntries(Object.entries(s.namespaces).filter(([ns]) => !names.includes(ns))) });
 
+/** One sandbox on one network, its namespace named `netns`. */
+const app = (netns: string): Record<string, string> => ({ 'app.yaml': [
+  'apiVersion: netrecon.dev/v1\nkind: Network\nmetadata: {name: lan}\nspec: {driver: bridge, subnet: 10.66.0.0/24, gateway: 10.66.0.1}\n',
+  `apiVersion: netrecon.dev/v1\nkind: Sandbox\nmetadata: {name: app}\nspec: {netns: ${netns}}\n`,
+  'apiVersion: netrecon.dev/v1\nkind: Attachment\nmetadata: {name: app-lan}\nspec: {sandbox: app, network: lan}\n',
+].join('---\n') });
+
 test('apply --no-prune of one more sandbox and delete of it (its own file is enough) read only its namespace; the others stay as they were', async (t) => {
   const sb = await sandboxFor(t);
   if (sb === undefined) return;
@@ -69,11 +76,6 @@ test('a record wrong about a sandbox\'s namespace widens the read to everything,
   const sb = await sandboxFor(t);
   if (sb === undefined) return;
   const empty = await sb.normalisedSnapshot();
-  const app = (netns: string): Record<string, string> => ({ 'app.yaml': [
-    'apiVersion: netrecon.dev/v1\nkind: Network\nmetadata: {name: lan}\nspec: {driver: bridge, subnet: 10.66.0.0/24, gateway: 10.66.0.1}\n',
-    `apiVersion: netrecon.dev/v1\nkind: Sandbox\nmetadata: {name: app}\nspec: {netns: ${netns}}\n`,
-    'apiVersion: netrecon.dev/v1\nkind: Attachment\nmetadata: {name: app-lan}\nspec: {sandbox: app, network: lan}\n',
-  ].join('---\n') });
   await sb.netreconOk(['apply', '-f', await sb.writeFiles('a', app('app-a'))]);
   // The record now claims another namespace; the manifests name a third one.
   const recordPath = sb.hostPath(`${sb.stateDir}/applied.json`);
@@ -124,11 +126,6 @@ test('a namespace apply --no-prune left behind when it gave a sandbox another on
 test('apply --no-prune that moves a sandbox to another namespace under the same interface name is refused before anything changes (the kept veth holds the host end name)', async (t) => {
   const sb = await sandboxFor(t);
   if (sb === undefined) return;
-  const app = (netns: string): Record<string, string> => ({ 'app.yaml': [
-    'apiVersion: netrecon.dev/v1\nkind: Network\nmetadata: {name: lan}\nspec: {driver: bridge, subnet: 10.66.0.0/24, gateway: 10.66.0.1}\n',
-    `apiVersion: netrecon.dev/v1\nkind: Sandbox\nmetadata: {name: app}\nspec: {netns: ${netns}}\n`,
-    'apiVersion: netrecon.dev/v1\nkind: Attachment\nmetadata: {name: app-lan}\nspec: {sandbox: app, network: lan}\n',
-  ].join('---\n') });
   await sb.netreconOk(['apply', '-f', await sb.writeFiles('a', app('app-a'))]);
   const before = await sb.normalisedSnapshot();
   const moved = await sb.writeFiles('b', app('app-b'));
