@@ -22,7 +22,7 @@ export interface AppliedRecord {
   readonly leftBehind?: Readonly<Record<string, readonly string[]>>;
   /**
    * Per owned namespace, the digest of its kernel resources as observed
-   * after the last apply that changed or verified it (see namespaceDigest):
+   * after the last apply that changed or verified it (see namespaceDigests):
    * delete --no-refresh takes a namespace from the record only when what
    * the record builds hashes to this.
    */

@@ -13,6 +13,7 @@ import { DEFAULT_NETNS_DIR, readNamespace } from './read.js';
 import { observedFromSnapshots } from './resources.js';
 import { readNamespacesChunked } from './chunked.js';
 import { listNsids } from './nsids.js';
+import { byCodeUnit } from '../util/order.js';
 import { linksFromIpJson, type IpLink } from './parse.js';
 import type { Vouched } from './vouch.js';
 
@@ -87,7 +88,7 @@ async function observeVouched(runner: Runner, names: readonly string[], vouch: V
   const vouched = await vouch(linksFromIpJson(host.links), nsids, names);
   const read = await readMany(runner, names.filter((ns) => !vouched.namespaces.has(ns)), options);
   const observed = observedFromSnapshots(host, read.filter((s): s is NamespaceSnapshot => s !== undefined), { partial: true });
-  const resources = new Map([...observed.resources, ...vouched.resources.map((r): [string, Resource] => [r.key, r])].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const resources = new Map([...observed.resources, ...vouched.resources.map((r): [string, Resource] => [r.key, r])].sort(([a], [b]) => byCodeUnit(a, b)));
   const covered = new Set(vouched.resources.map((r) => r.owner));
   return { ...observed, resources, unpaired: (observed.unpaired ?? []).filter((owner) => !covered.has(owner)), vouched: [...vouched.namespaces].sort() };
 }
@@ -105,16 +106,11 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
- * sha256 (hex) of the kernel resources netrecon owns in namespace `ns` (no
- * files), sorted by key, as canonical JSON: what a read of it found, or
- * what the record builds for it (see vouch.ts). Two resources under one key
- * give a digest no read can.
+ * Per namespace the resources are in (the host's too), the digest of the
+ * kernel resources netrecon owns there (no files), grouped in one pass:
+ * what a read of it found, or what the record builds for it (see vouch.ts).
+ * Two resources under one key give a digest no read can.
  */
-export function namespaceDigest(resources: Iterable<Resource>, ns: string): string {
-  return digestOf([...resources].filter((r) => r.ns === ns && r.type !== 'file'));
-}
-
-/** namespaceDigest of every namespace the resources are in (the host's too), grouped in one pass. */
 export function namespaceDigests(resources: Iterable<Resource>): Map<string, string> {
   const byNs = new Map<string, Resource[]>();
   for (const r of resources) {
@@ -126,11 +122,9 @@ export function namespaceDigests(resources: Iterable<Resource>): Map<string, str
   return new Map([...byNs].map(([ns, inside]) => [ns, digestOf(inside)]));
 }
 
-const digestOf = (inside: Resource[]): string =>
-  createHash('sha256').update(canonicalJson(inside.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)))).digest('hex');
+/** sha256 (hex) of the resources sorted by key, as canonical JSON (sorts `resources` in place). */
+const digestOf = (resources: Resource[]): string =>
+  createHash('sha256').update(canonicalJson(resources.sort((a, b) => byCodeUnit(a.key, b.key)))).digest('hex');
 
 /** sha256 (hex) of the owned resources sorted by key, as canonical JSON; a saved plan records it. */
-export function digestObserved(state: ObservedState): string {
-  const resources: Resource[] = [...state.resources.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return createHash('sha256').update(canonicalJson(resources)).digest('hex');
-}
+export const digestObserved = (state: ObservedState): string => digestOf([...state.resources.values()]);

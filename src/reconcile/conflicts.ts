@@ -1,5 +1,5 @@
 import type { Step } from '../model/plan.js';
-import { HOST_NS, linkKey, type ObservedState, type Resource } from '../model/resource.js';
+import { HOST_NS, linkKey, type ObservedState, type Resource, type VethResource } from '../model/resource.js';
 
 /**
  * Names the desired state needs that are taken by objects netrecon does not
@@ -34,7 +34,7 @@ export function findConflicts(desired: ReadonlyMap<string, Resource>, observed: 
  * not desire (then the old veth goes first).
  */
 export function keptHostNameClashes(desired: ReadonlyMap<string, Resource>, observed: ObservedState, prunes: boolean): string[] {
-  const held = new Map<string, Resource & { type: 'veth' }>();
+  const held = new Map<string, VethResource>();
   for (const o of observed.resources.values()) if (o.type === 'veth') held.set(o.hostName, o);
   const out: string[] = [];
   for (const r of desired.values()) {

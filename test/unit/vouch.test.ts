@@ -10,7 +10,7 @@ import { manifestsFromTexts } from '../../src/manifest/index.js';
 import type { ManifestSet } from '../../src/model/manifest.js';
 import type { Resource } from '../../src/model/resource.js';
 import { withDigests } from '../../src/engine/applied.js';
-import { namespaceDigest, observedFromSnapshots, vouchedNamespaces, type JsonObject, type NamespaceSnapshot } from '../../src/observe/index.js';
+import { namespaceDigests, observedFromSnapshots, vouchedNamespaces, type JsonObject, type NamespaceSnapshot } from '../../src/observe/index.js';
 import { linksFromIpJson } from '../../src/observe/parse.js';
 import { nsidsFromJson } from '../../src/observe/nsids.js';
 import { sandboxKernelResources, type Assignment } from '../../src/reconcile/desired.js';
@@ -142,13 +142,14 @@ test('`ip -j netns list` output: names with an id; namespaces without one are le
 
 test('the record\'s digests: carried for untouched namespaces, dropped for touched ones, taken from the verified state, never from the record itself', () => {
   const read = observedFromSnapshots({ ns: '@host', links: HOST_LINKS, addrs: [], routes: [] }, [webSnapshot()], { partial: true });
-  const web = namespaceDigest(read.resources.values(), 'web');
+  const web = namespaceDigests(read.resources.values()).get('web');
+  assert.ok(web !== undefined, 'web was read');
   const set = { manifests: m, assignments, digests: new Map([['db', 'old-db'], ['idle', 'old-idle']]) };
   assert.deepEqual(withDigests(set, new Set(['idle'])).digests, new Map([['db', 'old-db']]));
   assert.deepEqual(withDigests(set, new Set(['idle', 'web']), read).digests, new Map([['db', 'old-db'], ['web', web]]));
   assert.deepEqual(withDigests(set, new Set(['web']), { ...read, vouched: ['web'] }).digests, new Map([['db', 'old-db'], ['idle', 'old-idle']]));
   const vouched = vouchedNamespaces(hostLinks(HOST_LINKS), NSIDS, expected('web'));
-  assert.equal(namespaceDigest(vouched.resources, 'web'), web, 'what the record builds hashes as the read does');
+  assert.equal(namespaceDigests(vouched.resources).get('web'), web, 'what the record builds hashes as the read does');
   const twice = [...vouched.resources, ...vouched.resources.filter((r) => r.type === 'route')];
-  assert.notEqual(namespaceDigest(twice, 'web'), web, 'two resources under one key never match a read');
+  assert.notEqual(namespaceDigests(twice).get('web'), web, 'two resources under one key never match a read');
 });
