@@ -2,8 +2,8 @@
  * Edge: run many namespaces' ip batches with a few processes (see
  * observe/chunked.ts for why: node forks itself for every spawn). Each
  * namespace's lines go to DIR/<ns>.batch; each chunk of namespaces is one
- * `xargs -0 -I{} nsenter --net=NETNS/{} ip [-j -d] -batch DIR/{}.batch`
- * (argv substitution, no shell). ip names the file and line of a failed
+ * process running `ip [-j -d] -batch DIR/{}.batch` in each of them
+ * (util/enter.ts: argv substitution, no shell). ip names the file and line of a failed
  * command, so failures are attributed to their namespace; a namespace that
  * could not be entered ran nothing.
  */
@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Batch } from '../reconcile/batches.js';
 import { batchInput, splitJsonValues } from '../observe/ipjson.js';
+import { runInEach } from '../util/enter.js';
 import { mapLimit, type Runner } from '../util/runner.js';
 import type { BatchOutcome } from './batch.js';
 
@@ -41,7 +42,7 @@ async function runChunk(chunk: readonly IpBatch[], dir: string, o: ChunkOptions)
   const readBack = chunk.every((b) => o.readBack.has(b));
   for (const b of chunk) writeFileSync(join(dir, `${b.ns}.batch`), `${b.lines.map((l) => l.command.args.join(' ')).join('\n')}\n${readBack ? batchInput() : ''}`);
   const ip = [...(o.force ? ['-force'] : []), ...(readBack ? ['-j', '-d'] : []), '-batch', join(dir, '{}.batch')];
-  const result = await o.runner.run('xargs', ['-0', '-I{}', 'nsenter', `--net=${o.netnsDir}/{}`, 'ip', ...ip], { input: chunk.map((b) => b.ns).join('\0') });
+  const result = await runInEach(o.runner, chunk.map((b) => b.ns), o.netnsDir, ['ip', ...ip]);
   const failed = failures(result.stderr, dir);
   const values = readBack && result.exitCode === 0 ? splitJsonValues(result.stdout) : [];
   return chunk.map((batch, i): BatchOutcome => {
@@ -54,7 +55,7 @@ async function runChunk(chunk: readonly IpBatch[], dir: string, o: ChunkOptions)
   });
 }
 
-/** Run ip batches of named namespaces in `chunks` parallel xargs processes; outcomes keep the input order. */
+/** Run ip batches of named namespaces in `chunks` parallel processes; outcomes keep the input order. */
 export async function runIpBatchesChunked(batches: readonly IpBatch[], o: ChunkOptions): Promise<BatchOutcome[]> {
   const dir = mkdtempSync(join(tmpdir(), 'netrecon-apply-'));
   try {

@@ -46,7 +46,7 @@ function lastIpBatchPerNamespace(waves: readonly (readonly Batch[])[]): Set<Batc
   return new Set(last.values());
 }
 
-/** From this many sandbox batches in one group on, they run through a few xargs processes (see chunked.ts). */
+/** From this many sandbox batches in one group on, they run through a few processes (see chunked.ts). */
 export const CHUNKED_FROM = 16;
 
 type IpBatch = Extract<Batch, { kind: 'ip' }>;

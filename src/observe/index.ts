@@ -22,7 +22,7 @@ export { BATCH_COMMANDS, snapshotFromBatch, type NamespaceSnapshot, type JsonObj
 export { vouchedNamespaces, type Vouched } from './vouch.js';
 export { observedFromSnapshots, namespaceToResources, hostToResources, type AssembleOptions } from './resources.js';
 
-/** From this many namespaces on, a few xargs processes read them (see chunked.ts): fewer forks of netrecon itself. */
+/** From this many namespaces on, a few processes read them (see chunked.ts): fewer forks of netrecon itself. */
 export const CHUNKED_FROM = 16;
 
 export interface ObserveOptions {

@@ -5,7 +5,11 @@ import { runIpBatchesChunked } from '../../src/apply/chunked.js';
 import { Wave } from '../../src/model/plan.js';
 import { observeState } from '../../src/observe/index.js';
 import type { Batch } from '../../src/reconcile/batches.js';
-import type { RunOptions, RunResult, Runner } from '../../src/util/runner.js';
+import { enterEachArgv, runInEach } from '../../src/util/enter.js';
+import { SpawnError, type RunOptions, type RunResult, type Runner } from '../../src/util/runner.js';
+
+/** The processes that run a command in each of many namespaces (util/enter.ts): perl, or xargs with nsenter. */
+const ENTER = new Set(['perl', 'xargs']);
 
 const LO = { ifindex: 1, ifname: 'lo', flags: ['LOOPBACK', 'UP'], ifalias: '' };
 const nsOutput = (ns: string): string => `${JSON.stringify([{ ...LO, ifalias: `netrecon:sandbox/${ns}` }])}\n[]\n[]\n`;
@@ -16,7 +20,7 @@ class FakeRunner implements Runner {
   async run(file: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
     const input = options.input ?? '';
     this.calls.push({ file, args, input });
-    if (file === 'xargs') {
+    if (ENTER.has(file)) {
       const names = input.split('\0');
       const live = names.filter((n) => !this.vanished.has(n));
       return { exitCode: live.length === names.length ? 0 : 123, stdout: live.map(nsOutput).join(''), stderr: '' };
@@ -33,11 +37,12 @@ class FakeRunner implements Runner {
 
 const names = Array.from({ length: 40 }, (_, i) => `s${i}`);
 
-test('observing 40 namespaces spawns 1 + 4 processes (host + one xargs per chunk), and finds every owned netns', async () => {
+test('observing 40 namespaces spawns 1 + 4 processes (host + one per chunk), and finds every owned netns', async () => {
   const runner = new FakeRunner();
   const state = await observeState(runner, { concurrency: 4, listNetns: async () => names });
   assert.equal(runner.calls.length, 5);
-  assert.equal(runner.calls.filter((c) => c.file === 'xargs').length, 4);
+  assert.equal(runner.calls.filter((c) => ENTER.has(c.file)).length, 4);
+  assert.deepEqual(runner.calls.filter((c) => ENTER.has(c.file)).map((c) => c.input.split('\0').length), [10, 10, 10, 10]);
   assert.deepEqual([...state.resources.keys()].sort(), names.map((n) => `netns/${n}`).sort());
 });
 
@@ -49,13 +54,19 @@ test('a namespace that vanished mid-read: its chunk is read again one by one and
   assert.equal(runner.calls.filter((c) => c.file === 'nsenter').length, 10, 'only the chunk holding s3 (10 names) is re-read');
 });
 
-test('xargs substitutes the name into single arguments: no shell, names never parsed as code', async () => {
+test('names travel on stdin and are substituted into single arguments: no shell, never parsed as code', async () => {
   const runner = new FakeRunner();
   await observeState(runner, { concurrency: 2, netnsDir: '/run/netns', listNetns: async () => names });
-  const call = runner.calls.find((c) => c.file === 'xargs');
+  const call = runner.calls.find((c) => ENTER.has(c.file));
   assert.ok(call);
-  assert.deepEqual(call.args.slice(0, 4), ['-0', '-I{}', 'nsenter', '--net=/run/netns/{}']);
-  assert.ok(!call.args.includes('sh') && !call.args.includes('bash') && !call.args.includes('-c'));
+  assert.equal(call.input, [...names].sort().slice(0, 20).join('\0'), 'the first half of the sorted names');
+  assert.ok(names.every((n) => !call.args.some((a) => a.includes(n))), 'no name in the argv');
+  const [xargs, args] = enterEachArgv('/run/netns', ['ip', '-j', '-batch', '/tmp/x/{}.batch'], 'nsenter');
+  assert.equal(xargs, 'xargs');
+  assert.deepEqual(args.slice(0, 4), ['-0', '-I{}', 'nsenter', '--net=/run/netns/{}']);
+  for (const [, argv] of [enterEachArgv('/run/netns', ['ip'], 'perl'), enterEachArgv('/run/netns', ['ip'], 'nsenter')]) {
+    assert.ok(!argv.includes('sh') && !argv.includes('bash') && !argv.includes('-c'));
+  }
 });
 
 test('chunked apply: a failure reported as DIR/<ns>.batch:LINE is attributed to that namespace and line; the rest succeeded', async () => {
@@ -71,4 +82,24 @@ test('chunked apply: a failure reported as DIR/<ns>.batch:LINE is attributed to 
   };
   const outcomes = await runIpBatchesChunked(batches, { runner, netnsDir: '/run/netns', chunks: 1, force: false, readBack: new Set() });
   assert.deepEqual(outcomes.map((o) => [o.batch.ns, o.failedLines, o.completed]), [['a', [], 3], ['b', [1], 1], ['c', [], 3]]);
+});
+
+// Last: it switches this process to xargs and nsenter for good.
+test('where perl cannot be started, the same chunk runs through xargs and nsenter, and later chunks go there directly', async (t) => {
+  if (enterEachArgv('/run/netns', ['ip'])[0] !== 'perl') {
+    t.skip(`perl is not the first choice on ${process.arch} (its setns(2) number is not known here)`);
+    return;
+  }
+  const calls: string[] = [];
+  const runner: Runner = {
+    async run(file, _args, options = {}) {
+      calls.push(file);
+      if (file === 'perl') throw new SpawnError('perl', 'ENOENT');
+      return { exitCode: 0, stdout: (options.input ?? '').split('\0').join(','), stderr: '' };
+    },
+  };
+  const first = await runInEach(runner, ['a', 'b'], '/run/netns', ['ip', 'link']);
+  const second = await runInEach(runner, ['c'], '/run/netns', ['ip', 'link']);
+  assert.deepEqual([first.stdout, second.stdout], ['a,b', 'c']);
+  assert.deepEqual(calls, ['perl', 'xargs', 'xargs']);
 });
