@@ -14,7 +14,8 @@
  *
  * Either way: names go NUL-separated on stdin (never parsed as code, no
  * shell), `{}` in the command is replaced by the name, one namespace after
- * the other, so outputs come in input order; a namespace that cannot be
+ * the other, so outputs come in input order, each with /dev/null as its
+ * stdin (as xargs gives); a namespace that cannot be
  * opened or entered prints "cannot open|enter DIR/NAME: REASON" (nsenter's
  * shape), runs nothing, and the chunk goes on; the exit code is 0 only when
  * every command exited 0.
@@ -37,6 +38,7 @@ while (my $ns = <STDIN>) {
   my $pid = fork();
   unless (defined $pid) { print STDERR "netrecon: cannot fork for $path: $!\\n"; $failed = 1; next; }
   if ($pid == 0) {
+    open(STDIN, '<', '/dev/null');
     unless (syscall($nr, fileno($fh), ${CLONE_NEWNET}) == 0) { print STDERR "netrecon: cannot enter $path: $!\\n"; exit 1; }
     exec { $argv[0] } @argv; print STDERR "netrecon: cannot run $argv[0]: $!\\n"; exit 127;
   }

@@ -21,9 +21,9 @@ async function makeNamespaces(sb: KernelSandbox): Promise<void> {
   }
 }
 
-async function runEach(sb: KernelSandbox, how: EnterWay, command: readonly string[]) {
+async function runEach(sb: KernelSandbox, how: EnterWay, command: readonly string[], names = NAMES) {
   const [file, args] = enterEachArgv('/run/netns', command, how);
-  return sb.run([file, ...args], { input: NAMES.join('\0') });
+  return sb.run([file, ...args], { input: names.join('\0') });
 }
 
 const linkNames = (stdout: string): string[][] =>
@@ -45,6 +45,11 @@ for (const how of ['perl', 'nsenter'] as const) {
 
     const named = await runEach(sb, how, ['echo', 'in', '{}', 'x{}y']);
     assert.equal(named.stdout, 'in a xay\nin b xby\nin c xcy\n', 'the name replaces {} inside single arguments');
+
+    // More names than one read of the pipe takes: what is left must not reach the commands.
+    const many = ['a', ...Array.from({ length: 200 }, (_, i) => `gone-${String(i).padStart(100, '0')}`), 'b'];
+    const stdin = await runEach(sb, how, ['cat'], many);
+    assert.deepEqual([stdin.exitCode, stdin.stdout], [123, ''], 'the commands read /dev/null, not the names (123: the gone ones)');
 
     const failing = await runEach(sb, how, ['ip', 'link', 'show', 'dev', 'only-b']);
     assert.equal(failing.exitCode, 123, 'a command that fails in one namespace fails the whole run');
