@@ -23,7 +23,7 @@ type Found = { resource: FileResource } | { foreign: ForeignObject } | undefined
 
 /** A regular file is owned when its first line is netrecon's marker; a link when it points into netrecon's shared directory. */
 function readManaged(path: string, ns: string, name: string, sharedDir: string): Found {
-  const info = ifExists(() => lstatSync(path));
+  const info = ifExists(() => lstatSync(path, { throwIfNoEntry: false }));
   if (!info) return undefined;
   const key = fileKey(ns, name);
   if (info.isSymbolicLink()) {
