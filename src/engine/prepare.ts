@@ -144,7 +144,7 @@ async function refusePortsInUse(manifests: ManifestSet, previous: AppliedSet['ma
  */
 async function planFor(deps: EngineDeps, changes: readonly Change[], observed: ObservedState): Promise<Plan> {
   const deleted = changes.flatMap((c) => (c.action === 'delete' && c.observed.type === 'netns' ? [c.observed.ns] : []));
-  const inUse = deleted.length === 0 ? new Map<string, number[]>() : await namespacesInUse(deps.netnsDir, deleted, { concurrency: deps.concurrency });
+  const inUse = deleted.length === 0 ? new Map<string, number[]>() : await namespacesInUse(deps.netnsDir, deleted);
   if (inUse.size > 0) {
     deps.logger.warn({ namespaces: Object.fromEntries(inUse) }, 'processes still run in namespaces this plan deletes: their links are removed first, and the processes keep running without them');
   }

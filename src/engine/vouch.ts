@@ -20,7 +20,7 @@ export function deleteVoucher(deps: EngineDeps, recorded: AppliedSet | undefined
   if (deps.netnsDir !== DEFAULT_NETNS_DIR) return undefined;
   return async (hostLinks, nsids, names) => {
     const candidates = names.filter((ns) => nsids.has(ns));
-    const inUse = candidates.length === 0 ? new Map<string, number[]>() : await namespacesInUse(deps.netnsDir, candidates, { concurrency: deps.concurrency });
+    const inUse = candidates.length === 0 ? new Map<string, number[]>() : await namespacesInUse(deps.netnsDir, candidates);
     const wanted = new Set(candidates.filter((ns) => !inUse.has(ns)));
     const sandboxes = new Set<string>();
     for (const s of recorded.manifests.sandboxes.values()) {
