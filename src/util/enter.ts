@@ -28,7 +28,7 @@ const SETNS: Readonly<Record<string, number>> = { x64: 308, arm64: 268, riscv64:
 const CLONE_NEWNET = 0x40000000;
 
 /** argv: SETNS_NR DIR CMD...; names on stdin. */
-const PERL = `use strict; use warnings;
+const PERL = `use strict; use warnings; no warnings 'exec';
 my ($nr, $dir, @cmd) = @ARGV; my $failed = 0; local $/ = "\\0";
 while (my $ns = <STDIN>) {
   chomp $ns; next if $ns eq '';
@@ -40,7 +40,7 @@ while (my $ns = <STDIN>) {
   if ($pid == 0) {
     open(STDIN, '<', '/dev/null');
     unless (syscall($nr, fileno($fh), ${CLONE_NEWNET}) == 0) { print STDERR "netrecon: cannot enter $path: $!\\n"; exit 1; }
-    exec { $argv[0] } @argv; print STDERR "netrecon: cannot run $argv[0]: $!\\n"; exit 127;
+    exec { $argv[0] } @argv or print STDERR "netrecon: cannot run $argv[0]: $!\\n"; exit 127;
   }
   close $fh; waitpid($pid, 0); $failed = 1 if $? != 0;
 }

@@ -43,6 +43,9 @@ for (const how of ['perl', 'nsenter'] as const) {
     assert.match(shown.stderr, /cannot open \/run\/netns\/gone: No such file or directory/);
     assert.deepEqual(linkNames(shown.stdout), [['lo', 'only-a', 'peer-a'], ['lo', 'only-b', 'peer-b'], ['lo', 'only-c', 'peer-c']]);
 
+    const live = await runEach(sb, how, ['ip', 'link', 'show', 'lo'], ['a', 'b']);
+    assert.deepEqual([live.exitCode, live.stderr], [0, ''], 'nothing on stderr when every command succeeds');
+
     const named = await runEach(sb, how, ['echo', 'in', '{}', 'x{}y']);
     assert.equal(named.stdout, 'in a xay\nin b xby\nin c xcy\n', 'the name replaces {} inside single arguments');
 
