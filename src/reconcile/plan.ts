@@ -1,5 +1,5 @@
 import { PLAN_VERSION, Wave, type Command, type Plan, type PlanSummary, type Step } from '../model/plan.js';
-import type { AddrResource, Resource } from '../model/resource.js';
+import { HOST_NS, type AddrResource, type Resource } from '../model/resource.js';
 import { parseCidr, type Cidr } from '../util/cidr.js';
 import { createCommands, deleteCommands, updateCommands } from './commands.js';
 import type { Change } from './diff.js';
@@ -18,9 +18,9 @@ export interface PlanOptions {
  * dependency order; the executor further groups commands into waves.
  */
 export function planSteps(changes: readonly Change[], observedDigest: string, options: PlanOptions = {}): Plan {
-  const inUse = options.inUse ?? new Set<string>();
+  const deleting: NetnsDeleting = { inUse: options.inUse ?? new Set<string>(), reused: createdHostNames(changes) };
   const kept = keptIpv4(changes, options.observed);
-  const steps = changes.map((change, id) => withKeptSecondaries(stepFor(change, id, inUse), change, kept));
+  const steps = changes.map((change, id) => withKeptSecondaries(stepFor(change, id, deleting), change, kept));
   return { version: PLAN_VERSION, observedDigest, steps, summary: summarize(steps) };
 }
 
@@ -41,21 +41,40 @@ function bridgePort(removed: readonly Resource[]): { bridgePort?: number } {
   return ports.length === 0 ? {} : { bridgePort: Math.min(...ports) };
 }
 
+interface NetnsDeleting {
+  /** Namespaces a process is still in. */
+  readonly inUse: ReadonlySet<string>;
+  /** Host veth end names this plan creates (or creates again). */
+  readonly reused: ReadonlySet<string>;
+}
+
+/** The host end names of the veths a plan creates: a sandbox moved to another namespace keeps its attachment's name. */
+function createdHostNames(changes: readonly Change[]): Set<string> {
+  return new Set(changes.flatMap((c) => (c.action !== 'delete' && c.desired.type === 'veth' ? [c.desired.hostName] : [])));
+}
+
 /**
  * `ip netns del` only unmounts a namespace. When no process is in it, the
- * kernel then removes it and its links; when one is, the namespace lives on
- * with them (a veth's host end stays on its bridge, a macvlan on its
- * parent). So in a namespace in use the links netrecon owns are deleted
- * first, inside it, as CNI's DEL does.
+ * kernel then removes it and its links, in the background; when one is, the
+ * namespace lives on with them (a veth's host end stays on its bridge, a
+ * macvlan on its parent). So in a namespace in use the links netrecon owns
+ * are deleted first, inside it, as CNI's DEL does; and a veth whose host end
+ * name this plan creates again (a sandbox moved to another namespace) is
+ * deleted by that name first, or the create may find the old end still
+ * there ("File exists").
  */
-function deleteNetnsCommands(r: Resource, covers: readonly Resource[], inUse: ReadonlySet<string>): Command[] {
-  if (r.type !== 'netns' || !inUse.has(r.ns)) return deleteCommands(r);
+function deleteNetnsCommands(r: Resource, covers: readonly Resource[], deleting: NetnsDeleting): Command[] {
+  if (r.type !== 'netns') return deleteCommands(r);
+  if (!deleting.inUse.has(r.ns)) {
+    const reused = covers.flatMap((c) => (c.type === 'veth' && deleting.reused.has(c.hostName) ? [c.hostName] : []));
+    return [...reused.map((name): Command => ({ tool: 'ip', ns: HOST_NS, wave: Wave.hostDelete, args: ['link', 'del', name] })), ...deleteCommands(r)];
+  }
   const links = covers.flatMap((c) => (c.ns === r.ns && (c.type === 'veth' || c.type === 'macvlan' || c.type === 'stray-link') ? [c.name] : []));
   const inside = links.map((name): Command => ({ tool: 'ip', ns: r.ns, wave: Wave.nsDelete, args: ['link', 'del', name] }));
   return [...inside, ...deleteCommands(r)];
 }
 
-function stepFor(change: Change, id: number, inUse: ReadonlySet<string>): Step {
+function stepFor(change: Change, id: number, deleting: NetnsDeleting): Step {
   switch (change.action) {
     case 'create': {
       const r = change.desired;
@@ -64,7 +83,7 @@ function stepFor(change: Change, id: number, inUse: ReadonlySet<string>): Step {
     case 'delete': {
       const r = change.observed;
       return { id, address: r.key, action: 'delete', owner: r.owner, covers: change.covers.map((c) => c.key),
-        commands: deleteNetnsCommands(r, change.covers, inUse), inverse: recreate(r, change.covers), ...bridgePort([r, ...change.covers]) };
+        commands: deleteNetnsCommands(r, change.covers, deleting), inverse: recreate(r, change.covers), ...bridgePort([r, ...change.covers]) };
     }
     case 'update': {
       const { desired: d, observed: o } = change;

@@ -40,6 +40,19 @@ test('a namespace in use loses its links inside it before it is deleted; one not
     'the inverse is the same: the namespace and its links are recreated as observed');
 });
 
+test('a sandbox moved to another namespace: the old namespace\'s veth is deleted by its host end name first, so the new one can take it', () => {
+  const moved = veth('web2', 'nrvweb');
+  const desired = new Map<string, Resource>([netns('web2'), moved, ...db()].map((r) => [r.key, { ...r, owner: r.owner.replace('web2', 'web') as Owner }]));
+  const plan = planSteps(diffStates(desired, observed, { prune: () => true }), 'digest');
+  const step = plan.steps.find((s) => s.address === netnsKey('web'));
+  assert.deepEqual(ipLines(step?.commands ?? []), [`${HOST_NS} ${Wave.hostDelete} link del nrvweb`, `${HOST_NS} ${Wave.hostDelete} netns del web`]);
+  const create = plan.steps.find((s) => s.address === linkKey('web2', 'eth0'));
+  assert.ok(create && (create.commands[0]?.wave ?? 0) > Wave.hostDelete, 'the new veth is made in a later wave');
+  assert.deepEqual(ipLines(plan.steps.find((s) => s.address === netnsKey('db'))?.commands ?? []), [], 'db is kept');
+  assert.deepEqual(ipLines(planSteps(deleteAll(), 'digest').steps.find((s) => s.address === netnsKey('web'))?.commands ?? []),
+    [`${HOST_NS} ${Wave.hostDelete} netns del web`], 'a plain delete only unmounts');
+});
+
 test('without namespaces in use the plan is as before', () => {
   assert.deepEqual(planSteps(deleteAll(), 'digest', { inUse: new Set() }), planSteps(deleteAll(), 'digest'));
 });
