@@ -36,7 +36,9 @@ function failures(stderr: string, dir: string): Map<string, number[]> {
   return out;
 }
 
-const unenterable = (stderr: string, ns: string): boolean => stderr.includes(`/${ns}: No such file or directory`) || stderr.includes(`/${ns}: Invalid argument`);
+/** The namespace ran nothing: it could not be opened or entered, or its ip could not be started (util/enter.ts's messages, nsenter's). */
+const unenterable = (stderr: string, ns: string): boolean =>
+  stderr.split('\n').some((line) => /^(netrecon|nsenter): cannot /.test(line) && line.includes(`/${ns}: `));
 
 async function runChunk(chunk: readonly IpBatch[], dir: string, o: ChunkOptions): Promise<BatchOutcome[]> {
   const readBack = chunk.every((b) => o.readBack.has(b));
@@ -45,8 +47,11 @@ async function runChunk(chunk: readonly IpBatch[], dir: string, o: ChunkOptions)
   const result = await runInEach(o.runner, chunk.map((b) => b.ns), o.netnsDir, ['ip', ...ip]);
   const failed = failures(result.stderr, dir);
   const values = readBack && result.exitCode === 0 ? splitJsonValues(result.stdout) : [];
+  const attributed = chunk.some((b) => failed.has(b.ns) || unenterable(result.stderr, b.ns));
+  // A failure no namespace owns (the chunk's process itself failed): none of its batches is known to have run as written.
+  const unknown = result.exitCode !== 0 && !attributed;
   return chunk.map((batch, i): BatchOutcome => {
-    const lines = failed.get(batch.ns) ?? (unenterable(result.stderr, batch.ns) ? batch.lines.map((_, k) => k) : []);
+    const lines = failed.get(batch.ns) ?? (unknown || unenterable(result.stderr, batch.ns) ? batch.lines.map((_, k) => k) : []);
     if (lines.length === 0) {
       const printed = values.length === chunk.length * 3 ? { stdout: values.slice(i * 3, i * 3 + 3).map((v) => JSON.stringify(v)).join('\n') } : {};
       return { batch, failedLines: [], completed: batch.lines.length, stderr: '', ...printed };

@@ -16,20 +16,31 @@
  * shell), `{}` in the command is replaced by the name, one namespace after
  * the other, so outputs come in input order, each with /dev/null as its
  * stdin (as xargs gives); a namespace that cannot be
- * opened or entered prints "cannot open|enter DIR/NAME: REASON" (nsenter's
- * shape), runs nothing, and the chunk goes on; the exit code is 0 only when
+ * opened, entered or run in prints "netrecon: cannot open|enter|fork for
+ * DIR/NAME: REASON" (nsenter's shape) or "netrecon: cannot run CMD in
+ * DIR/NAME: REASON", runs nothing, and the chunk goes on; the exit code is 0 only when
  * every command exited 0.
  */
 import { SpawnError, commandPath, type RunResult, type Runner } from './runner.js';
 
-/** setns(2) per node `process.arch`: x86-64's own table, and the generic table (asm-generic/unistd.h). */
-const SETNS: Readonly<Record<string, number>> = { x64: 308, arm64: 268, riscv64: 268, loong64: 268 };
+/**
+ * setns(2) per node `process.arch`: x86-64's own table, and the generic
+ * table (asm-generic/unistd.h); with the start of perl's archname on that
+ * CPU, which the program checks first (a 32-bit perl numbers syscalls otherwise).
+ */
+const SETNS: Readonly<Record<string, { nr: number; perl: string }>> = {
+  x64: { nr: 308, perl: 'x86_64' }, arm64: { nr: 268, perl: 'aarch64' }, riscv64: { nr: 268, perl: 'riscv64' }, loong64: { nr: 268, perl: 'loongarch64' },
+};
+
+/** perl's exit when it runs nothing: it is not built for this CPU. */
+const NOT_RUN = 125;
 
 const CLONE_NEWNET = 0x40000000;
 
 /** argv: SETNS_NR DIR CMD...; names on stdin. */
-const PERL = `use strict; use warnings; no warnings 'exec';
-my ($nr, $dir, @cmd) = @ARGV; my $failed = 0; local $/ = "\\0";
+const PERL = `use strict; use warnings; no warnings 'exec'; use Config;
+my ($arch, $nr, $dir, @cmd) = @ARGV; my $failed = 0; local $/ = "\\0";
+if ($Config{archname} !~ /^\\Q$arch\\E-linux/) { print STDERR "netrecon: perl is built for $Config{archname}, not $arch\\n"; exit ${NOT_RUN}; }
 while (my $ns = <STDIN>) {
   chomp $ns; next if $ns eq '';
   my $path = "$dir/$ns"; my $fh;
@@ -40,7 +51,7 @@ while (my $ns = <STDIN>) {
   if ($pid == 0) {
     open(STDIN, '<', '/dev/null');
     unless (syscall($nr, fileno($fh), ${CLONE_NEWNET}) == 0) { print STDERR "netrecon: cannot enter $path: $!\\n"; exit 1; }
-    exec { $argv[0] } @argv or print STDERR "netrecon: cannot run $argv[0]: $!\\n"; exit 127;
+    exec { $argv[0] } @argv or print STDERR "netrecon: cannot run $argv[0] in $path: $!\\n"; exit 127;
   }
   close $fh; waitpid($pid, 0); $failed = 1 if $? != 0;
 }
@@ -49,28 +60,43 @@ exit($failed ? 123 : 0);
 
 export type EnterWay = 'perl' | 'nsenter';
 
-/** How this process enters namespaces: perl where setns(2)'s number is known, until perl turns out missing. */
-let way: EnterWay = process.arch in SETNS ? 'perl' : 'nsenter';
+/** The first choice: perl where setns(2)'s number is known. */
+const FIRST: EnterWay = SETNS[process.arch] === undefined ? 'nsenter' : 'perl';
+
+/** How each runner enters namespaces: the first choice, until perl turns out unusable through it. */
+const ways = new WeakMap<Runner, EnterWay>();
 
 /** The argv that runs `command` in each named namespace of `netnsDir` (names on stdin, NUL-separated). */
-export function enterEachArgv(netnsDir: string, command: readonly string[], how: EnterWay = way): [string, string[]] {
-  const nr = SETNS[process.arch];
+export function enterEachArgv(netnsDir: string, command: readonly string[], how: EnterWay = FIRST): [string, string[]] {
+  const cpu = SETNS[process.arch];
   const [file = '', ...args] = command;
   const resolved = [commandPath(file), ...args];
-  if (how === 'perl' && nr !== undefined) return ['perl', ['-e', PERL, String(nr), netnsDir, ...resolved]];
+  if (how === 'perl' && cpu !== undefined) return ['perl', ['-e', PERL, cpu.perl, String(cpu.nr), netnsDir, ...resolved]];
   return ['xargs', ['-0', '-I{}', 'nsenter', `--net=${netnsDir}/{}`, ...resolved]];
 }
 
-/** Run `command` in each of `names` (see above); the first chunk to find perl missing switches to nsenter. */
+/**
+ * perl ran none of the commands: it is missing (ENOENT), not built for this
+ * CPU, or could not compile the program (perl exits 2 or 255 then; the
+ * program itself never dies once running).
+ */
+const perlRanNothing = (result: RunResult): boolean => [NOT_RUN, 2, 255].includes(result.exitCode);
+
+/** Run `command` in each of `names` (see above); the first chunk to find perl unusable switches to nsenter. */
 export async function runInEach(runner: Runner, names: readonly string[], netnsDir: string, command: readonly string[]): Promise<RunResult> {
   const input = names.join('\0');
-  const [file, args] = enterEachArgv(netnsDir, command);
-  try {
-    return await runner.run(file, args, { input });
-  } catch (e: unknown) {
-    if (!(e instanceof SpawnError) || file !== 'perl') throw e;
-    way = 'nsenter';
+  const [file, args] = enterEachArgv(netnsDir, command, ways.get(runner) ?? FIRST);
+  const nsenter = (): Promise<RunResult> => {
+    ways.set(runner, 'nsenter');
     const [xargs, xargsArgs] = enterEachArgv(netnsDir, command, 'nsenter');
     return runner.run(xargs, xargsArgs, { input });
+  };
+  let result: RunResult;
+  try {
+    result = await runner.run(file, args, { input });
+  } catch (e: unknown) {
+    if (e instanceof SpawnError && e.errno === 'ENOENT' && file === 'perl') return nsenter();
+    throw e;
   }
+  return file === 'perl' && perlRanNothing(result) ? nsenter() : result;
 }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
 /**
@@ -37,8 +37,8 @@ const paths = new Map<string, string>();
 
 /**
  * The absolute path of an executable named without a slash, searched on
- * PATH once per process; the name itself when not found (spawn then reports
- * ENOENT). A spawn of a bare name tries each PATH entry in the child: with
+ * PATH once per process (again after a spawn of it failed); the name itself
+ * when not found (spawn then reports ENOENT). A spawn of a bare name tries each PATH entry in the child: with
  * ip in the 8th entry (as on this development machine) that is 7 failed
  * execve per process, 1,000 times for a read and an apply of 500 sandboxes.
  */
@@ -50,9 +50,12 @@ export function commandPath(file: string): string {
     for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
       if (dir === '') continue;
       try {
-        accessSync(join(dir, file), constants.X_OK);
-        found = join(dir, file);
-        break;
+        // A directory is searchable by root, not executable: skipped, as execvp does.
+        if (statSync(join(dir, file)).isFile()) {
+          accessSync(join(dir, file), constants.X_OK);
+          found = join(dir, file);
+          break;
+        }
       } catch {
         // not in this directory
       }
@@ -78,7 +81,10 @@ export const spawnRunner: Runner = {
       child.stdout.on('data', (b: Buffer) => out.push(b));
       child.stderr.on('data', (b: Buffer) => err.push(b));
       child.stdin.on('error', () => undefined); // the command may exit before reading all of its input
-      child.on('error', (e: NodeJS.ErrnoException) => reject(new SpawnError(file, e.code ?? e.message)));
+      child.on('error', (e: NodeJS.ErrnoException) => {
+        paths.delete(file); // moved or removed since it was found: search PATH again next time
+        reject(new SpawnError(file, e.code ?? e.message));
+      });
       child.on('close', (code, signal) => resolve({
         exitCode: code ?? 128 + (signal === 'SIGKILL' ? 9 : 15),
         stdout: Buffer.concat(out).toString('utf8'),

@@ -84,22 +84,46 @@ test('chunked apply: a failure reported as DIR/<ns>.batch:LINE is attributed to 
   assert.deepEqual(outcomes.map((o) => [o.batch.ns, o.failedLines, o.completed]), [['a', [], 3], ['b', [1], 1], ['c', [], 3]]);
 });
 
-// Last: it switches this process to xargs and nsenter for good.
-test('where perl cannot be started, the same chunk runs through xargs and nsenter, and later chunks go there directly', async (t) => {
+test('where perl cannot be started or runs nothing, the same chunk runs through xargs and nsenter, and later chunks go there directly', async (t) => {
   if (enterEachArgv('/run/netns', ['ip'])[0] !== 'perl') {
     t.skip(`perl is not the first choice on ${process.arch} (its setns(2) number is not known here)`);
     return;
   }
-  const calls: string[] = [];
-  const runner: Runner = {
-    async run(file, _args, options = {}) {
-      calls.push(file);
-      if (file === 'perl') throw new SpawnError('perl', 'ENOENT');
-      return { exitCode: 0, stdout: (options.input ?? '').split('\0').join(','), stderr: '' };
-    },
+  const unusable: [string, (file: string) => RunResult | never][] = [
+    ['missing', () => { throw new SpawnError('perl', 'ENOENT'); }],
+    ['built for another CPU', () => ({ exitCode: 125, stdout: '', stderr: 'netrecon: perl is built for i686-linux, not x86_64\n' })],
+    ['cannot compile', () => ({ exitCode: 2, stdout: '', stderr: "Can't locate strict.pm in @INC\n" })],
+  ];
+  for (const [why, perl] of unusable) {
+    const calls: string[] = [];
+    const runner: Runner = {
+      async run(file, _args, options = {}) {
+        calls.push(file);
+        if (file === 'perl') return perl(file);
+        return { exitCode: 0, stdout: (options.input ?? '').split('\0').join(','), stderr: '' };
+      },
+    };
+    const first = await runInEach(runner, ['a', 'b'], '/run/netns', ['ip', 'link']);
+    const second = await runInEach(runner, ['c'], '/run/netns', ['ip', 'link']);
+    assert.deepEqual([first.stdout, second.stdout], ['a,b', 'c'], why);
+    assert.deepEqual(calls, ['perl', 'xargs', 'xargs'], why);
+  }
+  const failing: Runner = { run: async () => ({ exitCode: 123, stdout: '', stderr: 'netrecon: cannot open /run/netns/a: No such file or directory\n' }) };
+  assert.equal((await runInEach(failing, ['a'], '/run/netns', ['ip'])).exitCode, 123, 'a command that failed is not run again');
+});
+
+test('chunked apply: a failure no namespace owns fails every batch of the chunk; one naming a namespace fails only that one', async () => {
+  const batches: Extract<Batch, { kind: 'ip' }>[] = ['a', 'b', 'c'].map((ns) => ({
+    kind: 'ip', wave: Wave.nsCreate, ns,
+    lines: [0, 1].map((i) => ({ stepId: i, command: { tool: 'ip', ns, wave: Wave.nsCreate, args: ['link', 'set', 'lo', 'up'] } })),
+  }));
+  const outcome = async (exitCode: number, stderr: string) => {
+    const runner: Runner = { run: async () => ({ exitCode, stdout: '', stderr }) };
+    const outcomes = await runIpBatchesChunked(batches, { runner, netnsDir: '/run/netns', chunks: 1, force: false, readBack: new Set() });
+    return outcomes.map((o) => [o.batch.ns, o.failedLines]);
   };
-  const first = await runInEach(runner, ['a', 'b'], '/run/netns', ['ip', 'link']);
-  const second = await runInEach(runner, ['c'], '/run/netns', ['ip', 'link']);
-  assert.deepEqual([first.stdout, second.stdout], ['a,b', 'c']);
-  assert.deepEqual(calls, ['perl', 'xargs', 'xargs']);
+  assert.deepEqual(await outcome(137, ''), [['a', [0, 1]], ['b', [0, 1]], ['c', [0, 1]]], 'killed');
+  assert.deepEqual(await outcome(123, 'netrecon: cannot run /usr/sbin/ip in /run/netns/b: Permission denied\n'), [['a', []], ['b', [0, 1]], ['c', []]]);
+  assert.deepEqual(await outcome(123, 'netrecon: cannot enter /run/netns/c: Operation not permitted\n'), [['a', []], ['b', []], ['c', [0, 1]]]);
+  assert.deepEqual(await outcome(0, ''), [['a', []], ['b', []], ['c', []]]);
 });
