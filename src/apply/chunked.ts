@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Batch } from '../reconcile/batches.js';
 import { batchInput, splitJsonValues } from '../observe/ipjson.js';
-import { runInEach } from '../util/enter.js';
+import { namespacesNotRun, runInEach } from '../util/enter.js';
 import { mapLimit, type Runner } from '../util/runner.js';
 import type { BatchOutcome } from './batch.js';
 
@@ -36,22 +36,19 @@ function failures(stderr: string, dir: string): Map<string, number[]> {
   return out;
 }
 
-/** The namespace ran nothing: it could not be opened or entered, or its ip could not be started (util/enter.ts's messages, nsenter's). */
-const unenterable = (stderr: string, ns: string): boolean =>
-  stderr.split('\n').some((line) => /^(netrecon|nsenter): cannot /.test(line) && line.includes(`/${ns}: `));
-
 async function runChunk(chunk: readonly IpBatch[], dir: string, o: ChunkOptions): Promise<BatchOutcome[]> {
   const readBack = chunk.every((b) => o.readBack.has(b));
   for (const b of chunk) writeFileSync(join(dir, `${b.ns}.batch`), `${b.lines.map((l) => l.command.args.join(' ')).join('\n')}\n${readBack ? batchInput() : ''}`);
   const ip = [...(o.force ? ['-force'] : []), ...(readBack ? ['-j', '-d'] : []), '-batch', join(dir, '{}.batch')];
-  const result = await runInEach(o.runner, chunk.map((b) => b.ns), o.netnsDir, ['ip', ...ip]);
+  const names = chunk.map((b) => b.ns);
+  const result = await runInEach(o.runner, names, o.netnsDir, ['ip', ...ip]);
   const failed = failures(result.stderr, dir);
+  const notRun = namespacesNotRun(result.stderr, names);
   const values = readBack && result.exitCode === 0 ? splitJsonValues(result.stdout) : [];
-  const attributed = chunk.some((b) => failed.has(b.ns) || unenterable(result.stderr, b.ns));
   // A failure no namespace owns (the chunk's process itself failed): none of its batches is known to have run as written.
-  const unknown = result.exitCode !== 0 && !attributed;
+  const unknown = result.exitCode !== 0 && failed.size === 0 && notRun.size === 0;
   return chunk.map((batch, i): BatchOutcome => {
-    const lines = failed.get(batch.ns) ?? (unknown || unenterable(result.stderr, batch.ns) ? batch.lines.map((_, k) => k) : []);
+    const lines = failed.get(batch.ns) ?? (unknown || notRun.has(batch.ns) ? batch.lines.map((_, k) => k) : []);
     if (lines.length === 0) {
       const printed = values.length === chunk.length * 3 ? { stdout: values.slice(i * 3, i * 3 + 3).map((v) => JSON.stringify(v)).join('\n') } : {};
       return { batch, failedLines: [], completed: batch.lines.length, stderr: '', ...printed };

@@ -10,16 +10,17 @@
  * --net=DIR/{} CMD`, execs nsenter and then the command. Measured here (500
  * namespaces, `ip -j -d -batch` in each, 4 chunks on 2 cores): 455 against
  * 665 ms. The portable way is used where the setns(2) number of this CPU is
- * not known here or perl is missing.
+ * not known here, or perl is missing, built for another CPU or cannot
+ * compile the program.
  *
  * Either way: names go NUL-separated on stdin (never parsed as code, no
  * shell), `{}` in the command is replaced by the name, one namespace after
  * the other, so outputs come in input order, each with /dev/null as its
- * stdin (as xargs gives); a namespace that cannot be
- * opened, entered or run in prints "netrecon: cannot open|enter|fork for
- * DIR/NAME: REASON" (nsenter's shape) or "netrecon: cannot run CMD in
- * DIR/NAME: REASON", runs nothing, and the chunk goes on; the exit code is 0 only when
- * every command exited 0.
+ * stdin (as xargs gives); a namespace that cannot be opened, entered or
+ * run in prints "netrecon: cannot open|enter|fork for DIR/NAME: REASON"
+ * (nsenter's shape) or "netrecon: cannot run CMD in DIR/NAME: REASON", runs
+ * nothing, and the chunk goes on (see namespacesNotRun); the exit code is 0
+ * only when every command exited 0.
  */
 import { SpawnError, commandPath, type RunResult, type Runner } from './runner.js';
 
@@ -37,7 +38,7 @@ const NOT_RUN = 125;
 
 const CLONE_NEWNET = 0x40000000;
 
-/** argv: SETNS_NR DIR CMD...; names on stdin. */
+/** argv: PERL_ARCH SETNS_NR DIR CMD...; names on stdin. */
 const PERL = `use strict; use warnings; no warnings 'exec'; use Config;
 my ($arch, $nr, $dir, @cmd) = @ARGV; my $failed = 0; local $/ = "\\0";
 if ($Config{archname} !~ /^\\Q$arch\\E-linux/) { print STDERR "netrecon: perl is built for $Config{archname}, not $arch\\n"; exit ${NOT_RUN}; }
@@ -99,4 +100,10 @@ export async function runInEach(runner: Runner, names: readonly string[], netnsD
     throw e;
   }
   return file === 'perl' && perlRanNothing(result) ? nsenter() : result;
+}
+
+/** Which of `names` ran nothing, from a run's stderr: the messages above (perl's, and nsenter's "cannot open"). */
+export function namespacesNotRun(stderr: string, names: readonly string[]): Set<string> {
+  const lines = stderr.split('\n').filter((line) => /^(netrecon|nsenter): cannot /.test(line));
+  return new Set(names.filter((ns) => lines.some((line) => line.includes(`/${ns}: `))));
 }
