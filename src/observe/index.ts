@@ -3,7 +3,6 @@
  * objects). Observing N named namespaces spawns N+1 processes (one per
  * namespace, one for the host), plus `ip -V` once if an error must name it.
  */
-import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { HOST_NS, type ObservedState, type Resource } from '../model/resource.js';
@@ -20,6 +19,8 @@ import type { Vouched } from './vouch.js';
 export { readNamespace, iprouteVersion, readArgv, DEFAULT_NETNS_DIR, type ReadOptions } from './read.js';
 export { BATCH_COMMANDS, snapshotFromBatch, type NamespaceSnapshot, type JsonObject } from './ipjson.js';
 export { vouchedNamespaces, type Vouched } from './vouch.js';
+export { canonicalJson, namespaceDigests, digestObserved } from './digest.js';
+export { glanceNamespaces } from './glance.js';
 export { observedFromSnapshots, namespaceToResources, hostToResources, type AssembleOptions } from './resources.js';
 
 /** From this many namespaces on, a few processes read them (see chunked.ts): fewer forks of netrecon itself. */
@@ -92,39 +93,3 @@ async function observeVouched(runner: Runner, names: readonly string[], vouch: V
   const covered = new Set(vouched.resources.map((r) => r.owner));
   return { ...observed, resources, unpaired: (observed.unpaired ?? []).filter((owner) => !covered.has(owner)), vouched: [...vouched.namespaces].sort() };
 }
-
-/** JSON with object keys sorted at every level, so equal values give equal text. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map((v: unknown) => canonicalJson(v ?? null)).join(',')}]`;
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-/**
- * Per namespace the resources are in (the host's too), the digest of the
- * kernel resources netrecon owns there (no files), grouped in one pass:
- * what a read of it found, or what the record builds for it (see vouch.ts).
- * Two resources under one key give a digest no read can.
- */
-export function namespaceDigests(resources: Iterable<Resource>): Map<string, string> {
-  const byNs = new Map<string, Resource[]>();
-  for (const r of resources) {
-    if (r.type === 'file') continue;
-    const inside = byNs.get(r.ns);
-    if (inside === undefined) byNs.set(r.ns, [r]);
-    else inside.push(r);
-  }
-  return new Map([...byNs].map(([ns, inside]) => [ns, digestOf(inside)]));
-}
-
-/** sha256 (hex) of the resources sorted by key, as canonical JSON (sorts `resources` in place). */
-const digestOf = (resources: Resource[]): string =>
-  createHash('sha256').update(canonicalJson(resources.sort((a, b) => byCodeUnit(a.key, b.key)))).digest('hex');
-
-/** sha256 (hex) of the owned resources sorted by key, as canonical JSON; a saved plan records it. */
-export const digestObserved = (state: ObservedState): string => digestOf([...state.resources.values()]);

@@ -33,15 +33,21 @@ const SETNS: Readonly<Record<string, { nr: number; perl: string }>> = {
   x64: { nr: 308, perl: 'x86_64' }, arm64: { nr: 268, perl: 'aarch64' }, riscv64: { nr: 268, perl: 'riscv64' }, loong64: { nr: 268, perl: 'loongarch64' },
 };
 
-/** perl's exit when it runs nothing: it is not built for this CPU. */
-const NOT_RUN = 125;
+/** The setns(2) number and perl's archname prefix on this CPU; undefined where not known here. */
+export const perlCpu = (): { nr: number; perl: string } | undefined => SETNS[process.arch];
 
-const CLONE_NEWNET = 0x40000000;
+/** perl's exit when it runs nothing: it is not built for this CPU. */
+export const NOT_RUN = 125;
+
+export const CLONE_NEWNET = 0x40000000;
+
+/** perl's first line: exit NOT_RUN unless it is built for the CPU named by its first argument. */
+export const PERL_CPU_CHECK = `if ($Config{archname} !~ /^\\Q$ARGV[0]\\E-linux/) { print STDERR "netrecon: perl is built for $Config{archname}, not $ARGV[0]\\n"; exit ${NOT_RUN}; }`;
 
 /** argv: PERL_ARCH SETNS_NR DIR CMD...; names on stdin. */
 const PERL = `use strict; use warnings; no warnings 'exec'; use Config;
 my ($arch, $nr, $dir, @cmd) = @ARGV; my $failed = 0; local $/ = "\\0";
-if ($Config{archname} !~ /^\\Q$arch\\E-linux/) { print STDERR "netrecon: perl is built for $Config{archname}, not $arch\\n"; exit ${NOT_RUN}; }
+${PERL_CPU_CHECK}
 while (my $ns = <STDIN>) {
   chomp $ns; next if $ns eq '';
   my $path = "$dir/$ns"; my $fh;

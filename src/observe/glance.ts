@@ -1,0 +1,110 @@
+/**
+ * Edge: a glance into many named namespaces with no process per namespace.
+ * One small perl program per chunk of names (see util/enter.ts for why
+ * perl) opens DIR/NAME, enters it with setns(2) — itself, no fork — and
+ * asks the kernel over a netlink socket for the dumps `ip -j` would print:
+ * links, addresses, routes. It prints the raw messages (rtnetlink.ts parses
+ * them). Measured here: 500 namespaces in ~65 ms from one process, against
+ * ~455 ms for `ip -j -d -batch` in each.
+ *
+ * The glance is partial by design: rtnetlink.ts keeps only the fields
+ * parse.ts reads of a sandbox's links, addresses and routes, so what it
+ * finds is trusted only to confirm what is already expected (see
+ * engine/vouch.ts); anything else is read with `ip`. Namespaces it could
+ * not see whole are missing from the result; where perl cannot be used
+ * the result is empty.
+ */
+import { endianness } from 'node:os';
+import { SpawnError, mapLimit, type Runner } from '../util/runner.js';
+import { CLONE_NEWNET, NOT_RUN, PERL_CPU_CHECK, perlCpu } from '../util/enter.js';
+import type { NamespaceSnapshot } from './ipjson.js';
+import { NetlinkParseError, snapshotsFromDumps } from './rtnetlink.js';
+
+/**
+ * argv: PERL_ARCH SETNS_NR DIR; names on stdin, NUL-separated. Requests:
+ * RTM_GETLINK (18, with IFLA_EXT_MASK = RTEXT_FILTER_SKIP_STATS: no
+ * counters), RTM_GETADDR (22), RTM_GETROUTE (26), each NLM_F_REQUEST |
+ * NLM_F_DUMP over AF_NETLINK (16) / SOCK_RAW (3) / NETLINK_ROUTE (0).
+ */
+const PERL = `use strict; use warnings; use Config;
+${PERL_CPU_CHECK}
+my (undef, $nr, $dir) = @ARGV; my $failed = 0;
+my @names = do { local $/ = "\\0"; grep { $_ ne '' } map { chomp(my $n = $_); $n } <STDIN> };
+binmode STDOUT; my $to = pack('S x2 L L', 16, 0, 0); my $seq = 0;
+# A link's message without the attributes parse.ts has no use for (the per-family settings are most of it).
+my %kept = map { $_ => 1 } (1, 3, 4, 5, 10, 18, 20, 37);
+sub links_only {
+  my ($m) = @_; my $out = substr($m, 0, 32);
+  for (my $o = 32; $o + 4 <= length($m);) {
+    my ($al, $at) = unpack('S S', substr($m, $o, 4));
+    last if $al < 4;
+    $out .= substr($m, $o, ($al + 3) & ~3) if $kept{$at & 0x3fff};
+    $o += ($al + 3) & ~3;
+  }
+  substr($out, 0, 4) = pack('L', length($out));
+  return $out;
+}
+my @requests = ([18, pack('C x3 l L L', 0, 0, 0, 0) . pack('S S L', 8, 29, 8)], [22, pack('C4 L', 0, 0, 0, 0, 0)], [26, pack('C8 L', (0) x 8, 0)]);
+NS: for my $ns (@names) {
+  my $path = "$dir/$ns"; my ($fh, $s);
+  unless (open($fh, '<', $path)) { print STDERR "netrecon: cannot open $path: $!\\n"; $failed = 1; next; }
+  unless (syscall($nr, fileno($fh), ${CLONE_NEWNET}) == 0) { print STDERR "netrecon: cannot enter $path: $!\\n"; $failed = 1; next; }
+  unless (socket($s, 16, 3, 0)) { print STDERR "netrecon: cannot open a netlink socket in $path: $!\\n"; $failed = 1; next; }
+  print "N $ns\\n";
+  for my $request (@requests) {
+    my ($type, $body) = @$request; $seq++;
+    unless (send($s, pack('L S S L L', 16 + length($body), $type, 0x301, $seq, 0) . $body, 0, $to)) { print STDERR "netrecon: cannot ask for dump $type in $path: $!\\n"; $failed = 1; next NS; }
+    DUMP: while (1) {
+      my $buf = '';
+      unless (defined recv($s, $buf, 1 << 20, 0)) { print STDERR "netrecon: cannot read dump $type in $path: $!\\n"; $failed = 1; next NS; }
+      last DUMP if $buf eq '';
+      for (my $off = 0; $off + 16 <= length($buf);) {
+        my ($len, $t) = unpack('L S', substr($buf, $off, 6));
+        last if $len < 16 || $off + $len > length($buf);
+        if ($t == 3) { print "D $type\\n"; last DUMP; }
+        my $m = substr($buf, $off, $len);
+        $m = links_only($m) if $t == 16 && $len >= 32;
+        # \`route show type unicast\`: local, broadcast and multicast routes are not printed.
+        if ($t == 24 && $len >= 28 && unpack('C', substr($m, 23, 1)) != 1) { $off += ($len + 3) & ~3; next; }
+        print 'M ', unpack('H*', $m), "\\n";
+        last DUMP if $t == 2;
+        $off += ($len + 3) & ~3;
+      }
+    }
+  }
+  close $s; close $fh;
+}
+exit($failed ? 123 : 0);
+`;
+
+/**
+ * The argv that glances into the namespaces of `netnsDir` named on its
+ * stdin (NUL-separated); undefined where it cannot run: setns(2)'s number
+ * unknown here, or a big-endian CPU (the messages are read as
+ * little-endian; every CPU perlCpu knows is).
+ */
+export function glanceArgv(netnsDir: string): [string, string[]] | undefined {
+  const cpu = perlCpu();
+  if (cpu === undefined || endianness() !== 'LE') return undefined;
+  return ['perl', ['-e', PERL, cpu.perl, String(cpu.nr), netnsDir]];
+}
+
+/** Every `names` in `chunks` parallel processes; the namespaces seen whole. */
+export async function glanceNamespaces(runner: Runner, names: readonly string[], options: { netnsDir: string; chunks: number }): Promise<Map<string, NamespaceSnapshot>> {
+  const argv = glanceArgv(options.netnsDir);
+  if (argv === undefined || names.length === 0) return new Map();
+  const [file, args] = argv;
+  const size = Math.ceil(names.length / Math.max(1, options.chunks));
+  const chunks = Array.from({ length: Math.ceil(names.length / size) }, (_, i) => names.slice(i * size, (i + 1) * size));
+  const seen = await mapLimit(chunks, chunks.length, async (chunk) => {
+    try {
+      const result = await runner.run(file, args, { input: chunk.join('\0') });
+      if ([NOT_RUN, 2, 255].includes(result.exitCode)) return new Map<string, NamespaceSnapshot>();
+      return snapshotsFromDumps(result.stdout);
+    } catch (e: unknown) {
+      if (e instanceof SpawnError || e instanceof NetlinkParseError) return new Map<string, NamespaceSnapshot>();
+      throw e;
+    }
+  });
+  return new Map(seen.flatMap((m) => [...m]));
+}
