@@ -29,7 +29,11 @@ import { deleteVoucher } from './vouch.js';
 
 export type Intent =
   | { readonly kind: 'apply'; readonly prune: boolean }
-  /** refresh false (--no-refresh): namespaces the host vouches for are taken from the record, not read (see observe/vouch.ts). */
+  /**
+   * Namespaces the host vouches for are taken from the record, not read with
+   * `ip` (see engine/vouch.ts): when a glance inside confirms them (refresh),
+   * or unseen (refresh false, --no-refresh).
+   */
   | { readonly kind: 'delete'; readonly refresh: boolean };
 
 /** Everything one reconcile decided, before anything changed. */
@@ -67,7 +71,7 @@ export async function observe(deps: EngineDeps, state?: StateDir, scope?: readon
 export async function prepare(deps: EngineDeps, state: StateDir | undefined, manifests: ManifestSet, intent: Intent, pending?: ReadonlySet<string>): Promise<Prepared> {
   const t0 = performance.now();
   const [onFile, recorded] = await Promise.all([leasesOnFile(state), readApplied(state)]);
-  const voucher = intent.kind === 'delete' && !intent.refresh ? deleteVoucher(deps, recorded) : undefined;
+  const voucher = intent.kind === 'delete' ? deleteVoucher(deps, recorded, intent.refresh) : undefined;
   const { observed, scope } = await observeFor(deps, state, observeScope(intent, manifests, recorded, onFile.status === 'ok'), manifests, voucher);
   deps.logger.debug({ ms: Math.round(performance.now() - t0), resources: observed.resources.size, namespaces: scope?.length ?? 'all', ...(observed.vouched ? { vouched: observed.vouched.length } : {}) }, 'observed');
   const { leases: prior, source } = leasesFrom(deps, onFile, observed, manifests);

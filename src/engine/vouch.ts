@@ -4,17 +4,26 @@
  * process runs in are read (their links are removed before the namespace,
  * so they must be seen as they are), and so is everything when namespaces
  * live outside /run/netns, the only directory `ip netns list` knows.
+ *
+ * `glance` (a plain delete): the namespaces the host vouches for are also
+ * looked into (observe/glance.ts) and taken from the record only when what
+ * is inside is exactly what the record builds; every other one is read
+ * with `ip`. So a plain delete still sees a link a user made inside, and
+ * refuses, and a rollback brings back a namespace as it was; it just does
+ * not pay a process per namespace to see that nothing changed.
+ * --no-refresh does not look inside.
  */
-import { DEFAULT_NETNS_DIR, namespaceDigests, vouchedNamespaces, type Voucher, type Vouched } from '../observe/index.js';
+import { performance } from 'node:perf_hooks';
+import { DEFAULT_NETNS_DIR, confirmedByGlance, glanceNamespaces, namespaceDigests, vouchedNamespaces, type Voucher, type Vouched } from '../observe/index.js';
 import { namespacesInUse } from '../observe/holders.js';
 import { sandboxNetns } from '../reconcile/desired-files.js';
 import { sandboxKernelResources } from '../reconcile/desired.js';
 import type { AppliedSet } from './applied.js';
 import type { EngineDeps } from './context.js';
 
-export function deleteVoucher(deps: EngineDeps, recorded: AppliedSet | undefined): Voucher | undefined {
+export function deleteVoucher(deps: EngineDeps, recorded: AppliedSet | undefined, glance: boolean): Voucher | undefined {
   if (recorded === undefined) {
-    deps.logger.warn('--no-refresh: there is no record of the last apply to trust; every namespace is read');
+    if (!glance) deps.logger.warn('--no-refresh: there is no record of the last apply to trust; every namespace is read');
     return undefined;
   }
   if (deps.netnsDir !== DEFAULT_NETNS_DIR) return undefined;
@@ -27,7 +36,13 @@ export function deleteVoucher(deps: EngineDeps, recorded: AppliedSet | undefined
       const ns = sandboxNetns(s);
       if (ns !== undefined && wanted.has(ns)) sandboxes.add(s.name);
     }
-    return matchingDigests(vouchedNamespaces(hostLinks, nsids, sandboxKernelResources(recorded.manifests, sandboxes, recorded.assignments)), recorded.digests);
+    const vouched = matchingDigests(vouchedNamespaces(hostLinks, nsids, sandboxKernelResources(recorded.manifests, sandboxes, recorded.assignments)), recorded.digests);
+    if (!glance || vouched.namespaces.size === 0) return vouched;
+    const t0 = performance.now();
+    const glanced = await glanceNamespaces(deps.runner, [...vouched.namespaces], { netnsDir: deps.netnsDir, chunks: deps.concurrency });
+    const confirmed = confirmedByGlance(vouched, glanced, hostLinks, nsids);
+    deps.logger.debug({ ms: Math.round(performance.now() - t0), candidates: vouched.namespaces.size, seen: glanced.size, confirmed: confirmed.namespaces.size }, 'glanced into the namespaces the host vouches for');
+    return confirmed;
   };
 }
 

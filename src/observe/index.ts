@@ -18,7 +18,7 @@ import type { Vouched } from './vouch.js';
 
 export { readNamespace, iprouteVersion, readArgv, DEFAULT_NETNS_DIR, type ReadOptions } from './read.js';
 export { BATCH_COMMANDS, snapshotFromBatch, type NamespaceSnapshot, type JsonObject } from './ipjson.js';
-export { vouchedNamespaces, type Vouched } from './vouch.js';
+export { vouchedNamespaces, confirmedByGlance, type Vouched } from './vouch.js';
 export { canonicalJson, namespaceDigests, digestObserved } from './digest.js';
 export { glanceNamespaces } from './glance.js';
 export { observedFromSnapshots, namespaceToResources, hostToResources, type AssembleOptions } from './resources.js';

@@ -1,9 +1,10 @@
 /**
- * Pure: which namespaces `delete --no-refresh` leaves unread because the
- * host vouches for them, and what they hold.
+ * Pure: which namespaces `delete` leaves unread with `ip` because the host
+ * vouches for them (and, for a plain delete, a glance inside confirms them:
+ * confirmedByGlance), and what they hold.
  *
- * Reading a namespace costs two processes (nsenter, ip): at 500 sandboxes
- * that read takes about as long as the kernel's whole teardown. The host
+ * Reading a namespace with `ip` costs a process: at 500 sandboxes that read
+ * takes about as long as the kernel's whole teardown. The host
  * shows, for each veth into a named namespace, the host end's name, its
  * mark, and the id the host gives the namespace of the other end. A
  * namespace is vouched for when the record of the last apply puts a sandbox
@@ -18,16 +19,19 @@
  *
  * What a vouched namespace holds is taken from the record — the netns, the
  * veths (their host side as observed), addresses, routes — built exactly as
- * a read builds them, so a rollback recreates the same state. What is not
- * seen, and why --no-refresh is not the default: links a user made inside
- * the namespace (a pair with both ends in it, a device moved in, a veth to
- * another namespace, whose other end goes too), which a
- * refreshing delete refuses to destroy, and changes made by hand inside it,
- * which a rollback does not bring back.
+ * a read builds them, so a rollback recreates the same state. What the host
+ * cannot see, and why --no-refresh (no glance) is not the default: links a
+ * user made inside the namespace (a pair with both ends in it, a device
+ * moved in, a veth to another namespace, whose other end goes too), which a
+ * plain delete refuses to destroy, and changes made by hand inside it,
+ * which a rollback would not bring back.
  */
 import { HOST_NS, ownerFromAlias, type Resource, type VethResource } from '../model/resource.js';
 import type { IpLink } from './parse.js';
-import { vethResource } from './veth.js';
+import type { NamespaceSnapshot } from './ipjson.js';
+import { namespaceDigests } from './digest.js';
+import { namespaceToResources } from './resources.js';
+import { vethResource, vethsFromEnds, type VethEnd } from './veth.js';
 
 export interface Vouched {
   /** Namespaces not to read. */
@@ -84,4 +88,35 @@ function madeInside(ns: string, inside: readonly Resource[], ends: readonly IpLi
     out.push(vethResource({ ns, link: sandboxEnd, owner: r.owner }, { ns: HOST_NS, link: end, owner: r.owner }));
   }
   return out;
+}
+
+/**
+ * Of the namespaces vouched for, those a glance (see glance.ts) saw holding
+ * exactly what the record builds: no link netrecon does not own, the same
+ * sandbox ends (name, MAC, MTU, up, peer), addresses and routes. The rest
+ * are left to be read with `ip`.
+ */
+export function confirmedByGlance(vouched: Vouched, glanced: ReadonlyMap<string, NamespaceSnapshot>, hostLinks: readonly IpLink[], nsids: ReadonlyMap<string, number>): Vouched {
+  const hostIndex = new Map(hostLinks.map((l) => [l.ifindex, l.ifname]));
+  const endsByNsid = new Map<number, VethEnd[]>();
+  for (const link of hostLinks) {
+    const owner = ownerFromAlias(link.alias);
+    if (link.linkNetnsid === undefined || link.kind !== 'veth' || owner === undefined) continue;
+    endsByNsid.set(link.linkNetnsid, [...(endsByNsid.get(link.linkNetnsid) ?? []), { ns: HOST_NS, link, owner }]);
+  }
+  const expected = namespaceDigests(vouched.resources);
+  const namespaces = new Set<string>();
+  for (const ns of vouched.namespaces) {
+    const snapshot = glanced.get(ns);
+    const id = nsids.get(ns);
+    if (snapshot === undefined || id === undefined) continue;
+    const inside = namespaceToResources(snapshot, hostIndex);
+    if (inside.foreign.length > 0) continue;
+    const hostEnds = endsByNsid.get(id) ?? [];
+    const peers = new Set(hostEnds.map((h) => h.link.ifindex));
+    if (!inside.vethEnds.every((end) => end.link.linkIndex !== undefined && peers.has(end.link.linkIndex))) continue;
+    const seen = [...inside.resources, ...vethsFromEnds([...inside.vethEnds, ...hostEnds], { partial: false })];
+    if (namespaceDigests(seen).get(ns) === expected.get(ns)) namespaces.add(ns);
+  }
+  return { namespaces, resources: vouched.resources.filter((r) => namespaces.has(r.ns)) };
 }

@@ -10,7 +10,8 @@ import { waitFor } from '../helpers/wait.js';
 
 /**
  * `delete --no-refresh` (observe/vouch.ts): namespaces the host vouches for
- * are taken from the record of the last apply instead of being read. When
+ * are taken from the record of the last apply instead of being read, with
+ * no glance inside them (a plain delete glances: glance.test.ts). When
  * nothing was changed by hand, what it sees is exactly what a full read sees
  * (same observed digest, same steps and inverses); a namespace the host
  * cannot vouch for is read; and what it cannot see — a user's link made
@@ -42,10 +43,11 @@ test('delete --no-refresh sees what a full read sees (digest, steps, inverses) w
   if (sb === undefined) return;
   const { files, empty } = await setUp(sb);
   const full = JSON.parse((await sb.netreconOk(['plan', ...files, '-o', 'json'])).stdout) as { observedDigest: string };
-  const read = await sb.netreconOk(['delete', '--dry-run', ...files, '-o', 'json']);
+  const read = await sb.netreconOk(['delete', '--dry-run', ...files, '-o', 'json', '--log-level', 'debug']);
   const trusted = await sb.netreconOk(['delete', '--dry-run', '--no-refresh', ...files, '-o', 'json', '--log-level', 'debug']);
   assert.deepEqual(vouchedCount(trusted.stderr), [2], `alpha and bravo-ns are vouched for; quiet (mode none) is read:\n${trusted.stderr}`);
-  assert.deepEqual(vouchedCount(read.stderr), [], 'a plain delete vouches for nothing');
+  assert.deepEqual(vouchedCount(read.stderr), [2], 'a plain delete takes the same two, once a glance inside confirms them (glance.test.ts)');
+  assert.equal((JSON.parse(read.stdout) as { observedDigest: string }).observedDigest, full.observedDigest, 'and sees what a full read sees');
   const trustedPlan = JSON.parse(trusted.stdout) as { observedDigest: string; steps: unknown[] };
   assert.equal(trustedPlan.observedDigest, full.observedDigest, 'the owned resources equal those of a full read');
   assert.deepEqual(trustedPlan, JSON.parse(read.stdout), 'the same plan, inverses included');

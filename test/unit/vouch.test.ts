@@ -10,7 +10,7 @@ import { manifestsFromTexts } from '../../src/manifest/index.js';
 import type { ManifestSet } from '../../src/model/manifest.js';
 import type { Resource } from '../../src/model/resource.js';
 import { withDigests } from '../../src/engine/applied.js';
-import { namespaceDigests, observedFromSnapshots, vouchedNamespaces, type JsonObject, type NamespaceSnapshot } from '../../src/observe/index.js';
+import { confirmedByGlance, namespaceDigests, observedFromSnapshots, vouchedNamespaces, type JsonObject, type NamespaceSnapshot } from '../../src/observe/index.js';
 import { linksFromIpJson } from '../../src/observe/parse.js';
 import { nsidsFromJson } from '../../src/observe/nsids.js';
 import { sandboxKernelResources, type Assignment } from '../../src/reconcile/desired.js';
@@ -152,4 +152,36 @@ test('the record\'s digests: carried for untouched namespaces, dropped for touch
   assert.equal(namespaceDigests(vouched.resources).get('web'), web, 'what the record builds hashes as the read does');
   const twice = [...vouched.resources, ...vouched.resources.filter((r) => r.type === 'route')];
   assert.notEqual(namespaceDigests(twice).get('web'), web, 'two resources under one key never match a read');
+});
+
+test('a plain delete takes a vouched namespace from the record only when a glance inside finds exactly what the record builds', () => {
+  const vouched = vouchedNamespaces(hostLinks(HOST_LINKS), NSIDS, expected('web', 'db'));
+  const glance = (web: NamespaceSnapshot): Map<string, NamespaceSnapshot> => new Map([['web', web]]);
+  const confirmed = confirmedByGlance(vouched, glance(webSnapshot()), hostLinks(HOST_LINKS), NSIDS);
+  assert.deepEqual([...confirmed.namespaces], ['web'], 'db was not seen: it is read');
+  assert.deepEqual(confirmed.resources, vouched.resources.filter((r) => r.ns === 'web'));
+
+  const w = webSnapshot();
+  const [lo, eth0, eth1] = w.links as [JsonObject, JsonObject, JsonObject];
+  const [a0, a1] = w.addrs as [JsonObject, JsonObject];
+  const cases: [string, NamespaceSnapshot][] = [
+    ['a link of the user\'s inside', { ...w, links: [...w.links, { ifindex: 9, ifname: 'fx0', flags: ['UP'], mtu: 1500 }] }],
+    ['eth0 unmarked', { ...w, links: [lo, { ...eth0, ifalias: undefined }, eth1] }],
+    ['lo unmarked (not netrecon\'s namespace any more)', { ...w, links: [{ ...lo, ifalias: undefined }, eth0, eth1] }],
+    ['eth0 with another MAC', { ...w, links: [lo, { ...eth0, address: '02:00:00:00:00:99' }, eth1] }],
+    ['eth0 with another MTU', { ...w, links: [lo, { ...eth0, mtu: 1300 }, eth1] }],
+    ['eth0 down', { ...w, links: [lo, { ...eth0, flags: [] }, eth1] }],
+    ['eth0 paired with a link that is no host end of web', { ...w, links: [lo, { ...eth0, link_index: 12 }, eth1] }],
+    ['an address added', { ...w, addrs: [{ ...a0, addr_info: [...(a0['addr_info'] as JsonObject[]), { family: 'inet', local: '192.0.2.7', prefixlen: 32, scope: 'global' }] }, a1] }],
+    ['an address gone', { ...w, addrs: [a0, { ...a1, addr_info: [] }] }],
+    ['a route added', { ...w, routes: [...w.routes, { type: 'unicast', dst: '198.51.100.0/24', gateway: '10.80.0.254', dev: 'eth0' }] }],
+    ['the default route gone', { ...w, routes: w.routes.slice(1) }],
+  ];
+  for (const [what, snapshot] of cases) {
+    assert.deepEqual([...confirmedByGlance(vouched, glance(snapshot), hostLinks(HOST_LINKS), NSIDS).namespaces], [], what);
+  }
+  const otherTable = { ...w, routes: [...w.routes, { type: 'unicast', dst: '203.0.113.0/24', dev: 'eth0', table: '100' }] };
+  assert.deepEqual([...confirmedByGlance(vouched, glance(otherTable), hostLinks(HOST_LINKS), NSIDS).namespaces], ['web'],
+    'a route in another table is nobody\'s resource, as in a read: the namespace is still as the record builds it');
+  assert.deepEqual([...confirmedByGlance(vouched, glance(webSnapshot()), hostLinks(HOST_LINKS), new Map()).namespaces], [], 'no id for web on the host');
 });
