@@ -116,11 +116,12 @@ function ratioTable(input: ReportInput): string[] {
   }
   lines.push(
     '', 'The floor has no `read` equivalent for CNI/netavark; `n/a` means a side was not measured.',
-    '"Parallel read + teardown" is the floor of a delete that reads every namespace before removing it (as netrecon\'s',
-    'does, to refuse a namespace holding links it does not own and to roll a failure back exactly): the floor\'s',
-    '`read-parallel` plus its `teardown`, medians of the same run. `delete --no-refresh` reads only the namespaces the host',
-    'cannot vouch for (none here) and takes the others from the record of the last apply: it does not see links a user made',
-    'inside them (README, "delete --no-refresh").', '');
+    '"Parallel read + teardown" is the floor of a delete that reads every namespace with `ip` before removing it (as',
+    'netrecon\'s did up to fc0c80d, to refuse a namespace holding links it does not own and to roll a failure back exactly):',
+    'the floor\'s `read-parallel` plus its `teardown`, medians of the same run. netrecon\'s `delete` now glances into the',
+    'namespaces the host vouches for (one process per chunk asks each namespace\'s kernel tables over netlink) and reads with',
+    '`ip` only those not exactly as the record of the last apply builds them (none here). `delete --no-refresh` skips the',
+    'glance: it does not see links a user made inside them (README, "delete --no-refresh").', '');
   return lines;
 }
 
