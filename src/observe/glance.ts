@@ -28,22 +28,25 @@ import { NetlinkParseError, snapshotsFromDumps } from './rtnetlink.js';
  */
 const PERL = `use strict; use warnings; use Config;
 ${PERL_CPU_CHECK}
-my (undef, $nr, $dir) = @ARGV; my $failed = 0;
+my (undef, $nr, $dir) = @ARGV; our $failed = 0;
 my @names = do { local $/ = "\\0"; grep { $_ ne '' } map { chomp(my $n = $_); $n } <STDIN> };
 binmode STDOUT; my $to = pack('S x2 L L', 16, 0, 0); my $seq = 0;
 # A link's message without the attributes parse.ts has no use for (the per-family settings are most of it).
 my %kept = map { $_ => 1 } (1, 3, 4, 5, 10, 18, 20, 37);
 sub links_only {
   my ($m) = @_; my $out = substr($m, 0, 32);
-  for (my $o = 32; $o + 4 <= length($m);) {
+  for (my $o = 32; $o < length($m);) {
+    return undef if $o + 4 > length($m);
     my ($al, $at) = unpack('S S', substr($m, $o, 4));
-    last if $al < 4;
+    return undef if $al < 4 || $o + $al > length($m);
     $out .= substr($m, $o, ($al + 3) & ~3) if $kept{$at & 0x3fff};
     $o += ($al + 3) & ~3;
   }
   substr($out, 0, 4) = pack('L', length($out));
   return $out;
 }
+# A dump that went wrong: said, and nothing more is printed for the namespace (it is read with ip).
+sub spoilt { print STDERR "netrecon: $_[0]\\n"; $failed = 1; }
 my @requests = ([18, pack('C x3 l L L', 0, 0, 0, 0) . pack('S S L', 8, 29, 8)], [22, pack('C4 L', 0, 0, 0, 0, 0)], [26, pack('C8 L', (0) x 8, 0)]);
 NS: for my $ns (@names) {
   my $path = "$dir/$ns"; my ($fh, $s);
@@ -54,21 +57,28 @@ NS: for my $ns (@names) {
   for my $request (@requests) {
     my ($type, $body) = @$request; $seq++;
     unless (send($s, pack('L S S L L', 16 + length($body), $type, 0x301, $seq, 0) . $body, 0, $to)) { print STDERR "netrecon: cannot ask for dump $type in $path: $!\\n"; $failed = 1; next NS; }
+    my $intr = 0;
     DUMP: while (1) {
       my $buf = '';
-      unless (defined recv($s, $buf, 1 << 20, 0)) { print STDERR "netrecon: cannot read dump $type in $path: $!\\n"; $failed = 1; next NS; }
-      last DUMP if $buf eq '';
-      for (my $off = 0; $off + 16 <= length($buf);) {
-        my ($len, $t) = unpack('L S', substr($buf, $off, 6));
-        last if $len < 16 || $off + $len > length($buf);
-        if ($t == 3) { print "D $type\\n"; last DUMP; }
+      unless (defined recv($s, $buf, 1 << 20, 0)) { spoilt("cannot read dump $type in $path: $!"); next NS; }
+      if ($buf eq '') { spoilt("dump $type in $path ended early"); next NS; }
+      for (my $off = 0; $off < length($buf);) {
+        my ($len, $t, $flags) = unpack('L S S', substr($buf, $off, 8) . "\\0" x 8);
+        if ($len < 16 || $off + $len > length($buf)) { spoilt("a malformed message in dump $type in $path"); next NS; }
+        # NLM_F_DUMP_INTR: the tables changed during the dump; the kernel may flag only one message, the end included.
+        $intr = 1 if $flags & 0x10;
+        if ($t == 3) {
+          my $error = $len >= 20 ? unpack('l', substr($buf, $off + 16, 4)) : -1;
+          if ($error != 0 || $intr) { spoilt("dump $type in $path " . ($intr ? 'was interrupted' : "failed ($error)")); next NS; }
+          print "D $type\\n"; last DUMP;
+        }
+        if ($t == 2) { spoilt("dump $type in $path failed"); next NS; }
         my $m = substr($buf, $off, $len);
-        $m = links_only($m) if $t == 16 && $len >= 32;
-        # \`route show type unicast\`: local, broadcast and multicast routes are not printed.
-        if ($t == 24 && $len >= 28 && unpack('C', substr($m, 23, 1)) != 1) { $off += ($len + 3) & ~3; next; }
-        print 'M ', unpack('H*', $m), "\\n";
-        last DUMP if $t == 2;
+        if ($t == 16) { $m = $len >= 32 ? links_only($m) : undef; unless (defined $m) { spoilt("a malformed link in $path"); next NS; } }
         $off += ($len + 3) & ~3;
+        # \`route show type unicast\`: local, broadcast and multicast routes are not printed.
+        next if $t == 24 && $len >= 28 && unpack('C', substr($m, 23, 1)) != 1;
+        print 'M ', unpack('H*', $m), "\\n";
       }
     }
   }

@@ -7,10 +7,12 @@
  *   N NAME      a namespace begins
  *   M HEX       one netlink message (header included), little-endian
  *   D TYPE      the dump of request TYPE (18 link, 22 addr, 26 route) ended
+ *               cleanly: the program checks the end message's error and the
+ *               interrupted flag of every message, printed or not
  *
- * A namespace counts only when its three dumps ended with no error and no
- * message flagged as interrupted (the kernel changed the tables during the
- * dump): anything else is left out, and its caller reads it with `ip`.
+ * A namespace counts only when its three dumps ended cleanly and every
+ * message is as the kernel sends it: anything else is left out, and its
+ * caller reads it with `ip`.
  */
 import type { JsonObject, NamespaceSnapshot } from './ipjson.js';
 
@@ -93,12 +95,14 @@ interface Parsed {
   readonly routes: { oif?: number; entry: Record<string, unknown> }[];
 }
 
-function parseLink(buf: Buffer, out: Parsed): void {
+/** Each parser: false when the message is not what the kernel sends (the namespace is then not seen whole). */
+function parseLink(buf: Buffer, out: Parsed): boolean {
+  if (buf.length < NLMSG_HDRLEN + 16) return false;
   const index = buf.readInt32LE(NLMSG_HDRLEN + 4);
   const flags = buf.readUInt32LE(NLMSG_HDRLEN + 8);
   const attrs = attributes(buf, NLMSG_HDRLEN + 16, buf.length);
   const ifname = text(attrs.get(IFLA.ifname));
-  if (ifname === undefined) return;
+  if (ifname === undefined) return false;
   const entry: Record<string, unknown> = { ifindex: index, ifname, flags: flags & IFF_UP ? ['UP'] : [] };
   const mtu = u32(attrs.get(IFLA.mtu));
   if (mtu !== undefined) entry['mtu'] = mtu;
@@ -111,40 +115,45 @@ function parseLink(buf: Buffer, out: Parsed): void {
     const kind = text(attributes(info, 0, info.length).get(IFLA_INFO_KIND));
     if (kind !== undefined) entry['linkinfo'] = { info_kind: kind };
   }
+  // ip prints a peer in another namespace by index and namespace id, one in this namespace by name.
   const peer = s32(attrs.get(IFLA.link));
   const netnsid = s32(attrs.get(IFLA.linkNetnsid));
   if (peer !== undefined && peer !== index) {
-    if (netnsid !== undefined && netnsid >= 0) {
+    if (netnsid !== undefined) {
       entry['link_index'] = peer;
-      entry['link_netnsid'] = netnsid;
-    } else entry['link_index'] = peer;
+      if (netnsid >= 0) entry['link_netnsid'] = netnsid;
+    } else entry['peer_index'] = peer;
   }
   const master = u32(attrs.get(IFLA.master));
   if (master !== undefined) entry['master_index'] = master;
   out.links.push(entry);
+  return true;
 }
 
-function parseAddr(buf: Buffer, out: Parsed): void {
+function parseAddr(buf: Buffer, out: Parsed): boolean {
+  if (buf.length < NLMSG_HDRLEN + 8) return false;
   const family = buf.readUInt8(NLMSG_HDRLEN);
-  if (family !== AF_INET && family !== AF_INET6) return;
+  if (family !== AF_INET && family !== AF_INET6) return true;
   const prefixlen = buf.readUInt8(NLMSG_HDRLEN + 1);
   const scope = buf.readUInt8(NLMSG_HDRLEN + 3);
   const index = buf.readUInt32LE(NLMSG_HDRLEN + 4);
   const attrs = attributes(buf, NLMSG_HDRLEN + 8, buf.length);
   const raw = attrs.get(IFA.local) ?? attrs.get(IFA.address);
   const local = raw === undefined ? undefined : addressText(raw);
-  if (local === undefined) return;
+  if (local === undefined) return false;
   out.addrs.push({ index, info: { family: family === AF_INET ? 'inet' : 'inet6', local, prefixlen, scope: SCOPES[scope] ?? String(scope) } });
+  return true;
 }
 
-function parseRoute(buf: Buffer, out: Parsed): void {
+function parseRoute(buf: Buffer, out: Parsed): boolean {
+  if (buf.length < NLMSG_HDRLEN + 12) return false;
   const family = buf.readUInt8(NLMSG_HDRLEN);
-  if (family !== AF_INET && family !== AF_INET6) return;
+  if (family !== AF_INET && family !== AF_INET6) return true;
   const dstLen = buf.readUInt8(NLMSG_HDRLEN + 1);
   const protocol = buf.readUInt8(NLMSG_HDRLEN + 5);
   const type = buf.readUInt8(NLMSG_HDRLEN + 7);
   // `route show type unicast`: the local, broadcast, multicast … routes are not listed.
-  if (type !== RTN_UNICAST) return;
+  if (type !== RTN_UNICAST) return true;
   const attrs = attributes(buf, NLMSG_HDRLEN + 12, buf.length);
   const table = u32(attrs.get(RTA.table)) ?? buf.readUInt8(NLMSG_HDRLEN + 4);
   const dstRaw = attrs.get(RTA.dst);
@@ -155,25 +164,33 @@ function parseRoute(buf: Buffer, out: Parsed): void {
     protocol: PROTOCOLS[protocol] ?? String(protocol),
     type: 'unicast',
   };
-  if (dstLen !== 0 && dstAddr === undefined) return;
-  const gateway = attrs.get(RTA.gateway);
-  if (gateway !== undefined) entry['gateway'] = addressText(gateway);
+  if (dstLen !== 0 && dstAddr === undefined) return false;
+  const gatewayRaw = attrs.get(RTA.gateway);
+  const gateway = gatewayRaw === undefined ? undefined : addressText(gatewayRaw);
+  if (gatewayRaw !== undefined && gateway === undefined) return false;
+  if (gateway !== undefined) entry['gateway'] = gateway;
   // ip prints "pref" on every IPv6 route (parse.ts tells the family by it).
   if (family === AF_INET6) entry['pref'] = 'medium';
   const oif = u32(attrs.get(RTA.oif));
   out.routes.push({ ...(oif === undefined ? {} : { oif }), entry });
+  return true;
 }
 
-/** One message (a Buffer holding it whole); false when it ends the namespace as unusable. */
+/** One message (a Buffer holding it whole); false when it leaves the namespace not seen whole. */
 function parseMessage(buf: Buffer, out: Parsed): boolean {
   if (buf.length < NLMSG_HDRLEN || buf.readUInt32LE(0) !== buf.length) throw new NetlinkParseError('a message whose length is not its header\'s');
   const type = buf.readUInt16LE(4);
   const flags = buf.readUInt16LE(6);
   if (type === NLMSG_ERROR || (flags & NLM_F_DUMP_INTR) !== 0) return false;
-  if (type === RTM_NEWLINK && buf.length >= NLMSG_HDRLEN + 16) parseLink(buf, out);
-  else if (type === RTM_NEWADDR && buf.length >= NLMSG_HDRLEN + 8) parseAddr(buf, out);
-  else if (type === RTM_NEWROUTE && buf.length >= NLMSG_HDRLEN + 12) parseRoute(buf, out);
-  return true;
+  try {
+    if (type === RTM_NEWLINK) return parseLink(buf, out);
+    if (type === RTM_NEWADDR) return parseAddr(buf, out);
+    if (type === RTM_NEWROUTE) return parseRoute(buf, out);
+  } catch (e: unknown) {
+    if (e instanceof NetlinkParseError) return false;
+    throw e;
+  }
+  return false;
 }
 
 /** The entries of one namespace in `ip -j` shape: names instead of the indexes ip resolves. */
@@ -181,9 +198,10 @@ function snapshotOf(ns: string, parsed: Parsed): NamespaceSnapshot {
   const names = new Map<number, string>();
   for (const l of parsed.links) names.set(l['ifindex'] as number, l['ifname'] as string);
   const links = parsed.links.map((l) => {
-    const { master_index: master, ...rest } = l as Record<string, unknown>;
-    const name = typeof master === 'number' ? names.get(master) : undefined;
-    return name === undefined ? rest : { ...rest, master: name };
+    const { master_index: master, peer_index: peer, ...rest } = l as Record<string, unknown>;
+    const masterName = typeof master === 'number' ? names.get(master) : undefined;
+    const peerName = typeof peer === 'number' ? names.get(peer) ?? `if${peer}` : undefined;
+    return { ...rest, ...(masterName === undefined ? {} : { master: masterName }), ...(peerName === undefined ? {} : { link: peerName }) };
   });
   const byIndex = new Map<number, JsonObject[]>();
   for (const a of parsed.addrs) byIndex.set(a.index, [...(byIndex.get(a.index) ?? []), a.info]);

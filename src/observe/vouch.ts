@@ -114,7 +114,8 @@ export function confirmedByGlance(vouched: Vouched, glanced: ReadonlyMap<string,
     if (inside.foreign.length > 0) continue;
     const hostEnds = endsByNsid.get(id) ?? [];
     const peers = new Set(hostEnds.map((h) => h.link.ifindex));
-    if (!inside.vethEnds.every((end) => end.link.linkIndex !== undefined && peers.has(end.link.linkIndex))) continue;
+    // Each sandbox end's peer is one of the host ends into this namespace (by its index in the host).
+    if (!inside.vethEnds.every((end) => end.link.linkNetnsid !== undefined && end.link.linkIndex !== undefined && peers.has(end.link.linkIndex))) continue;
     const seen = [...inside.resources, ...vethsFromEnds([...inside.vethEnds, ...hostEnds], { partial: false })];
     if (namespaceDigests(seen).get(ns) === expected.get(ns)) namespaces.add(ns);
   }

@@ -90,7 +90,7 @@ test('a glance finds in each namespace what `ip -j` finds: links, every address 
     const byIp = await readWithIp(sb, ns);
     const byGlance = seen.get(ns);
     assert.ok(byGlance);
-    const fields = (s: NamespaceSnapshot) => linksFromIpJson(s.links).map((l) => [l.ifindex, l.ifname, l.up, l.mtu, l.mac, l.alias, l.kind, l.linkNetnsid]);
+    const fields = (s: NamespaceSnapshot) => linksFromIpJson(s.links).map((l) => [l.ifindex, l.ifname, l.up, l.mtu, l.mac, l.alias, l.kind, l.link, l.linkIndex, l.linkNetnsid, l.master]);
     assert.deepEqual(fields(byGlance), fields(byIp), `${ns}: links`);
     assert.deepEqual(addrsFromIpJson(byGlance.addrs), addrsFromIpJson(byIp.addrs), `${ns}: every address, lo and link-local ones too`);
     assert.deepEqual(sortedJson(routesFromIpJson(byGlance.routes)), sortedJson(routesFromIpJson(byIp.routes)), `${ns}: every unicast route of every table`);

@@ -27,7 +27,7 @@ test('recorded dumps give what `ip -j` printed of the same namespaces: links, ev
     const glance = glanced.get(ns);
     assert.ok(glance);
     const ip = byIp(ns);
-    const fields = (s: NamespaceSnapshot) => linksFromIpJson(s.links).map((l) => [l.ifindex, l.ifname, l.up, l.mtu, l.mac, l.alias, l.kind, l.linkNetnsid]);
+    const fields = (s: NamespaceSnapshot) => linksFromIpJson(s.links).map((l) => [l.ifindex, l.ifname, l.up, l.mtu, l.mac, l.alias, l.kind, l.link, l.linkIndex, l.linkNetnsid, l.master]);
     assert.deepEqual(fields(glance), fields(ip), `${ns}: links`);
     assert.deepEqual(addrsFromIpJson(glance.addrs), addrsFromIpJson(ip.addrs), `${ns}: addresses`);
     assert.deepEqual(sortedJson(routesFromIpJson(glance.routes)), sortedJson(routesFromIpJson(ip.routes)), `${ns}: routes`);
@@ -98,6 +98,32 @@ test('a namespace counts only when its three dumps ended cleanly: not cut short,
     assert.deepEqual([...snapshotsFromDumps(text).keys()], [], what);
     assert.deepEqual([...snapshotsFromDumps(`${text}${lines(...WHOLE).replace('N one', 'N two')}`).keys()], ['two'], `${what}: the next namespace still counts`);
   }
+});
+
+test('a message not as the kernel sends it leaves its namespace out, not the others', () => {
+  const lines = (...ls: string[]): string => `${ls.join('\n')}\n`;
+  const nameless = message(16, Buffer.alloc(16));
+  const overrun = link(3, 'eth1', true).replace(/^(M .{64})0900/, '$1ff00');
+  const shortAddr = message(20, Buffer.alloc(4));
+  for (const [what, bad] of [['a link without a name', nameless], ['an attribute running past its message', overrun], ['an address message cut short', shortAddr]] as const) {
+    const text = lines(...WHOLE.slice(0, 3), bad, ...WHOLE.slice(3), ...WHOLE.map((l) => l.replace('N one', 'N two')));
+    assert.deepEqual([...snapshotsFromDumps(text).keys()], ['two'], what);
+  }
+});
+
+test('a veth whose peer is in the same namespace names it, as ip does; one in another namespace gives its index and namespace id', () => {
+  const veth = (index: number, name: string, peer: number, nsid?: number): string => {
+    const info = Buffer.alloc(16);
+    info.writeInt32LE(index, 4);
+    const peerBuf = Buffer.alloc(4);
+    peerBuf.writeInt32LE(peer);
+    const nsidBuf = Buffer.alloc(4);
+    nsidBuf.writeInt32LE(nsid ?? 0);
+    return message(16, Buffer.concat([info, attribute(3, cstring(name)), attribute(5, peerBuf), ...(nsid === undefined ? [] : [attribute(37, nsidBuf)])]));
+  };
+  const text = ['N one', veth(2, 'fx0', 3), veth(3, 'fx1', 2), veth(4, 'eth0', 17, 0), veth(5, 'odd', 9), 'D 18', 'D 22', 'D 26', ''].join('\n');
+  const links = snapshotsFromDumps(text).get('one')?.links.map((l) => [l['ifname'], l['link'], l['link_index'], l['link_netnsid']]);
+  assert.deepEqual(links, [['fx0', 'fx1', undefined, undefined], ['fx1', 'fx0', undefined, undefined], ['eth0', undefined, 17, 0], ['odd', 'if9', undefined, undefined]]);
 });
 
 test('output of another shape is refused, not guessed at', () => {

@@ -176,12 +176,22 @@ test('a plain delete takes a vouched namespace from the record only when a glanc
     ['an address gone', { ...w, addrs: [a0, { ...a1, addr_info: [] }] }],
     ['a route added', { ...w, routes: [...w.routes, { type: 'unicast', dst: '198.51.100.0/24', gateway: '10.80.0.254', dev: 'eth0' }] }],
     ['the default route gone', { ...w, routes: w.routes.slice(1) }],
+    ['the default route through another gateway', { ...w, routes: [{ ...(w.routes[0] as JsonObject), gateway: '10.80.0.254' }, ...w.routes.slice(1)] }],
+    ['an IPv6 address added', { ...w, addrs: [{ ...a0, addr_info: [...(a0['addr_info'] as JsonObject[]), { family: 'inet6', local: 'fd00::7', prefixlen: 64, scope: 'global' }] }, a1] }],
+    ['an IPv6 route added', { ...w, routes: [...w.routes, { type: 'unicast', dst: 'fd99::/48', gateway: 'fd00::fe', dev: 'eth0', pref: 'medium' }] }],
+    ['eth0\'s peer in this namespace, not on the host', { ...w, links: [lo, { ...eth0, link_netnsid: undefined }, eth1] }],
   ];
   for (const [what, snapshot] of cases) {
     assert.deepEqual([...confirmedByGlance(vouched, glance(snapshot), hostLinks(HOST_LINKS), NSIDS).namespaces], [], what);
   }
-  const otherTable = { ...w, routes: [...w.routes, { type: 'unicast', dst: '203.0.113.0/24', dev: 'eth0', table: '100' }] };
-  assert.deepEqual([...confirmedByGlance(vouched, glance(otherTable), hostLinks(HOST_LINKS), NSIDS).namespaces], ['web'],
-    'a route in another table is nobody\'s resource, as in a read: the namespace is still as the record builds it');
+  const ignored: [string, NamespaceSnapshot][] = [
+    ['a route in another table', { ...w, routes: [...w.routes, { type: 'unicast', dst: '203.0.113.0/24', dev: 'eth0', table: '100' }] }],
+    ['a route the kernel made', { ...w, routes: [...w.routes, { type: 'unicast', dst: 'fe80::/64', dev: 'eth0', protocol: 'kernel', pref: 'medium' }] }],
+    ['a link-local address', { ...w, addrs: [a0, { ...a1, addr_info: [...(a1['addr_info'] as JsonObject[]), { family: 'inet6', local: 'fe80::7', prefixlen: 64, scope: 'link' }] }] }],
+  ];
+  for (const [what, snapshot] of ignored) {
+    assert.deepEqual([...confirmedByGlance(vouched, glance(snapshot), hostLinks(HOST_LINKS), NSIDS).namespaces], ['web'],
+      `${what} is nobody's resource, as in a read: the namespace is still as the record builds it`);
+  }
   assert.deepEqual([...confirmedByGlance(vouched, glance(webSnapshot()), hostLinks(HOST_LINKS), new Map()).namespaces], [], 'no id for web on the host');
 });
