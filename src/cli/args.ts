@@ -17,7 +17,7 @@ export interface ParsedArgs {
   readonly output?: string;
   readonly dryRun: boolean;
   readonly prune: boolean;
-  /** delete: read every namespace (default), or trust the record where the host vouches for it (--no-refresh). */
+  /** delete: where the host vouches for a namespace, take it from the record once a glance inside confirms it (default), or without the glance (--no-refresh); read the rest. */
   readonly refresh: boolean;
   readonly allowEmpty: boolean;
   readonly detailedExitcode: boolean;
