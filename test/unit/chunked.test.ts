@@ -35,7 +35,8 @@ class FakeRunner implements Runner {
   }
 }
 
-const names = Array.from({ length: 40 }, (_, i) => `s${i}`);
+// Names no other argument can hold by chance (the batch file's random temp directory could hold "s3").
+const names = Array.from({ length: 40 }, (_, i) => `sandbox-${i}-ns`);
 
 test('observing 40 namespaces spawns 1 + 4 processes (host + one per chunk), and finds every owned netns', async () => {
   const runner = new FakeRunner();
@@ -47,11 +48,11 @@ test('observing 40 namespaces spawns 1 + 4 processes (host + one per chunk), and
 });
 
 test('a namespace that vanished mid-read: its chunk is read again one by one and it is left out', async () => {
-  const runner = new FakeRunner(new Set(['s3']));
+  const runner = new FakeRunner(new Set(['sandbox-3-ns']));
   const state = await observeState(runner, { concurrency: 4, listNetns: async () => names });
-  assert.equal(state.resources.has('netns/s3'), false);
+  assert.equal(state.resources.has('netns/sandbox-3-ns'), false);
   assert.equal(state.resources.size, 39);
-  assert.equal(runner.calls.filter((c) => c.file === 'nsenter').length, 10, 'only the chunk holding s3 (10 names) is re-read');
+  assert.equal(runner.calls.filter((c) => c.file === 'nsenter').length, 10, 'only the chunk holding sandbox-3-ns (10 names) is re-read');
 });
 
 test('names travel on stdin and are substituted into single arguments: no shell, never parsed as code', async () => {
