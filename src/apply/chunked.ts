@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { Batch } from '../reconcile/batches.js';
 import { batchInput, splitJsonValues } from '../observe/ipjson.js';
 import { namespacesNotRun, runInEach } from '../util/enter.js';
-import { mapLimit, type Runner } from '../util/runner.js';
+import { mapLimit, splitInto, type Runner } from '../util/runner.js';
 import type { BatchOutcome } from './batch.js';
 
 export interface ChunkOptions {
@@ -61,8 +61,7 @@ async function runChunk(chunk: readonly IpBatch[], dir: string, o: ChunkOptions)
 export async function runIpBatchesChunked(batches: readonly IpBatch[], o: ChunkOptions): Promise<BatchOutcome[]> {
   const dir = mkdtempSync(join(tmpdir(), 'netrecon-apply-'));
   try {
-    const size = Math.ceil(batches.length / Math.max(1, o.chunks));
-    const chunks = Array.from({ length: Math.ceil(batches.length / size) }, (_, i) => batches.slice(i * size, (i + 1) * size));
+    const chunks = splitInto(batches, o.chunks);
     return (await mapLimit(chunks, chunks.length, (c) => runChunk(c, dir, o))).flat();
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runInEach } from '../util/enter.js';
-import { mapLimit, type Runner } from '../util/runner.js';
+import { mapLimit, splitInto, type Runner } from '../util/runner.js';
 import { batchInput, snapshotFromValues, splitJsonValues, type NamespaceSnapshot } from './ipjson.js';
 import { readNamespace } from './read.js';
 
@@ -41,7 +41,6 @@ async function readChunk(runner: Runner, names: readonly string[], netnsDir: str
 
 /** Read `names` in `chunks` parallel processes; undefined for a namespace that vanished. */
 export async function readNamespacesChunked(runner: Runner, names: readonly string[], options: { netnsDir: string; chunks: number }): Promise<(NamespaceSnapshot | undefined)[]> {
-  const size = Math.ceil(names.length / Math.max(1, options.chunks));
-  const chunks = Array.from({ length: Math.ceil(names.length / size) }, (_, i) => names.slice(i * size, (i + 1) * size));
+  const chunks = splitInto(names, options.chunks);
   return (await mapLimit(chunks, chunks.length, (chunk) => readChunk(runner, chunk, options.netnsDir))).flat();
 }

@@ -15,7 +15,7 @@
  * the result is empty.
  */
 import { endianness } from 'node:os';
-import { SpawnError, mapLimit, type Runner } from '../util/runner.js';
+import { SpawnError, mapLimit, splitInto, type Runner } from '../util/runner.js';
 import { CLONE_NEWNET, NOT_RUN, PERL_CPU_CHECK, perlCpu } from '../util/enter.js';
 import type { NamespaceSnapshot } from './ipjson.js';
 import { NetlinkParseError, snapshotsFromDumps } from './rtnetlink.js';
@@ -104,8 +104,7 @@ export async function glanceNamespaces(runner: Runner, names: readonly string[],
   const argv = glanceArgv(options.netnsDir);
   if (argv === undefined || names.length === 0) return new Map();
   const [file, args] = argv;
-  const size = Math.ceil(names.length / Math.max(1, options.chunks));
-  const chunks = Array.from({ length: Math.ceil(names.length / size) }, (_, i) => names.slice(i * size, (i + 1) * size));
+  const chunks = splitInto(names, options.chunks);
   const seen = await mapLimit(chunks, chunks.length, async (chunk) => {
     try {
       const result = await runner.run(file, args, { input: chunk.join('\0') });

@@ -95,6 +95,12 @@ export const spawnRunner: Runner = {
   },
 };
 
+/** `items` in at most `parts` consecutive slices of (nearly) equal size, in order; none when empty. */
+export function splitInto<T>(items: readonly T[], parts: number): T[][] {
+  const size = Math.ceil(items.length / Math.max(1, parts));
+  return size === 0 ? [] : Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+}
+
 /** Run `fn` over `items` with at most `limit` in flight; results keep input order. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results = new Array<R>(items.length);
