@@ -16,7 +16,7 @@
  */
 import { endianness } from 'node:os';
 import { SpawnError, mapLimit, splitInto, type Runner } from '../util/runner.js';
-import { CLONE_NEWNET, NOT_RUN, PERL_CPU_CHECK, perlCpu } from '../util/enter.js';
+import { CLONE_NEWNET, PERL_CPU_CHECK, perlCpu, perlRanNothing } from '../util/enter.js';
 import type { NamespaceSnapshot } from './ipjson.js';
 import { NetlinkParseError, snapshotsFromDumps } from './rtnetlink.js';
 
@@ -108,7 +108,7 @@ export async function glanceNamespaces(runner: Runner, names: readonly string[],
   const seen = await mapLimit(chunks, chunks.length, async (chunk) => {
     try {
       const result = await runner.run(file, args, { input: chunk.join('\0') });
-      if ([NOT_RUN, 2, 255].includes(result.exitCode)) return new Map<string, NamespaceSnapshot>();
+      if (perlRanNothing(result)) return new Map<string, NamespaceSnapshot>();
       return snapshotsFromDumps(result.stdout);
     } catch (e: unknown) {
       if (e instanceof SpawnError || e instanceof NetlinkParseError) return new Map<string, NamespaceSnapshot>();

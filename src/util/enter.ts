@@ -37,7 +37,7 @@ const SETNS: Readonly<Record<string, { nr: number; perl: string }>> = {
 export const perlCpu = (): { nr: number; perl: string } | undefined => SETNS[process.arch];
 
 /** perl's exit when it runs nothing: it is not built for this CPU. */
-export const NOT_RUN = 125;
+const NOT_RUN = 125;
 
 export const CLONE_NEWNET = 0x40000000;
 
@@ -46,7 +46,7 @@ export const PERL_CPU_CHECK = `if ($Config{archname} !~ /^\\Q$ARGV[0]\\E-linux/)
 
 /** argv: PERL_ARCH SETNS_NR DIR CMD...; names on stdin. */
 const PERL = `use strict; use warnings; no warnings 'exec'; use Config;
-my ($arch, $nr, $dir, @cmd) = @ARGV; my $failed = 0; local $/ = "\\0";
+my (undef, $nr, $dir, @cmd) = @ARGV; my $failed = 0; local $/ = "\\0";
 ${PERL_CPU_CHECK}
 while (my $ns = <STDIN>) {
   chomp $ns; next if $ns eq '';
@@ -68,14 +68,14 @@ exit($failed ? 123 : 0);
 export type EnterWay = 'perl' | 'nsenter';
 
 /** The first choice: perl where setns(2)'s number is known. */
-const FIRST: EnterWay = SETNS[process.arch] === undefined ? 'nsenter' : 'perl';
+const FIRST: EnterWay = perlCpu() === undefined ? 'nsenter' : 'perl';
 
 /** How each runner enters namespaces: the first choice, until perl turns out unusable through it. */
 const ways = new WeakMap<Runner, EnterWay>();
 
 /** The argv that runs `command` in each named namespace of `netnsDir` (names on stdin, NUL-separated). */
 export function enterEachArgv(netnsDir: string, command: readonly string[], how: EnterWay = FIRST): [string, string[]] {
-  const cpu = SETNS[process.arch];
+  const cpu = perlCpu();
   const [file = '', ...args] = command;
   const resolved = [commandPath(file), ...args];
   if (how === 'perl' && cpu !== undefined) return ['perl', ['-e', PERL, cpu.perl, String(cpu.nr), netnsDir, ...resolved]];
@@ -83,11 +83,12 @@ export function enterEachArgv(netnsDir: string, command: readonly string[], how:
 }
 
 /**
- * perl ran none of the commands: it is missing (ENOENT), not built for this
- * CPU, or could not compile the program (perl exits 2 or 255 then; the
- * program itself never dies once running).
+ * perl ran none of the commands (nor any part of a program of netrecon's):
+ * it is not built for this CPU, or could not compile the program (perl
+ * exits 2 or 255 then; the programs themselves never die once running).
+ * A missing perl is a SpawnError (ENOENT).
  */
-const perlRanNothing = (result: RunResult): boolean => [NOT_RUN, 2, 255].includes(result.exitCode);
+export const perlRanNothing = (result: RunResult): boolean => [NOT_RUN, 2, 255].includes(result.exitCode);
 
 /** Run `command` in each of `names` (see above); the first chunk to find perl unusable switches to nsenter. */
 export async function runInEach(runner: Runner, names: readonly string[], netnsDir: string, command: readonly string[]): Promise<RunResult> {
