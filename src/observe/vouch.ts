@@ -42,6 +42,18 @@ export interface Vouched {
 
 const INSIDE: ReadonlySet<Resource['type']> = new Set(['netns', 'veth', 'addr', 'route']);
 
+/** Every host link whose other end is in a named namespace, netrecon's or not, by the id the host gives that namespace. */
+function linksByNsid(hostLinks: readonly IpLink[]): Map<number, IpLink[]> {
+  const out = new Map<number, IpLink[]>();
+  for (const link of hostLinks) {
+    if (link.linkNetnsid === undefined) continue;
+    const links = out.get(link.linkNetnsid);
+    if (links === undefined) out.set(link.linkNetnsid, [link]);
+    else links.push(link);
+  }
+  return out;
+}
+
 /**
  * `hostLinks`: the host's links; `nsids`: name → id (see nsids.ts);
  * `expected`: what the record puts in the candidate namespaces (see
@@ -49,11 +61,7 @@ const INSIDE: ReadonlySet<Resource['type']> = new Set(['netns', 'veth', 'addr', 
  * (a macvlan, which the host cannot see) are not vouched for.
  */
 export function vouchedNamespaces(hostLinks: readonly IpLink[], nsids: ReadonlyMap<string, number>, expected: readonly Resource[]): Vouched {
-  // Every host link whose other end is in a named namespace, netrecon's or not.
-  const endsByNsid = new Map<number, IpLink[]>();
-  for (const link of hostLinks) {
-    if (link.linkNetnsid !== undefined) endsByNsid.set(link.linkNetnsid, [...(endsByNsid.get(link.linkNetnsid) ?? []), link]);
-  }
+  const endsByNsid = linksByNsid(hostLinks);
   const byNs = new Map<string, Resource[]>();
   for (const r of expected) byNs.set(r.ns, [...(byNs.get(r.ns) ?? []), r]);
   const namespaces = new Set<string>();
@@ -98,12 +106,7 @@ function madeInside(ns: string, inside: readonly Resource[], ends: readonly IpLi
  */
 export function confirmedByGlance(vouched: Vouched, glanced: ReadonlyMap<string, NamespaceSnapshot>, hostLinks: readonly IpLink[], nsids: ReadonlyMap<string, number>): Vouched {
   const hostIndex = new Map(hostLinks.map((l) => [l.ifindex, l.ifname]));
-  const endsByNsid = new Map<number, VethEnd[]>();
-  for (const link of hostLinks) {
-    const owner = ownerFromAlias(link.alias);
-    if (link.linkNetnsid === undefined || link.kind !== 'veth' || owner === undefined) continue;
-    endsByNsid.set(link.linkNetnsid, [...(endsByNsid.get(link.linkNetnsid) ?? []), { ns: HOST_NS, link, owner }]);
-  }
+  const endsByNsid = linksByNsid(hostLinks);
   const expected = namespaceDigests(vouched.resources);
   const namespaces = new Set<string>();
   for (const ns of vouched.namespaces) {
@@ -112,7 +115,10 @@ export function confirmedByGlance(vouched: Vouched, glanced: ReadonlyMap<string,
     if (snapshot === undefined || id === undefined) continue;
     const inside = namespaceToResources(snapshot, hostIndex);
     if (inside.foreign.length > 0) continue;
-    const hostEnds = endsByNsid.get(id) ?? [];
+    const hostEnds = (endsByNsid.get(id) ?? []).flatMap((link): VethEnd[] => {
+      const owner = ownerFromAlias(link.alias);
+      return link.kind === 'veth' && owner !== undefined ? [{ ns: HOST_NS, link, owner }] : [];
+    });
     const peers = new Set(hostEnds.map((h) => h.link.ifindex));
     // Each sandbox end's peer is one of the host ends into this namespace (by its index in the host).
     if (!inside.vethEnds.every((end) => end.link.linkNetnsid !== undefined && end.link.linkIndex !== undefined && peers.has(end.link.linkIndex))) continue;
